@@ -1,0 +1,60 @@
+"""Anchor SOP: the Sphinx extension behind the Anchor MSP field manual.
+
+Each component lives in a module of its own with a ``setup_*`` function that
+registers it; :func:`setup` calls them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+from .checklist import setup_checklist
+from .documents import check_unique_prefixes
+from .gaps import setup_gaps
+from .html import setup_html
+from .matrix import setup_matrix
+from .needs_model import configure_needs
+from .policy import setup_policy
+from .sections import setup_sections
+from .store import setup_store
+from .template import setup_template
+from .trace import setup_trace
+
+__version__ = "0.1.0"
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _add_static_path(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(STATIC))
+
+
+def setup(app: Sphinx) -> dict:
+    app.setup_extension("sphinx_design")
+    app.setup_extension("sphinx_needs")
+    app.add_config_value(
+        "anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,)
+    )
+    # before sphinx-needs resolves its configuration (priority 12)
+    app.connect("config-inited", configure_needs, priority=5)
+    app.connect("builder-inited", _add_static_path)
+    app.add_css_file("anchor-sop.css")
+    app.add_js_file("anchor-sop.js", loading_method="defer")
+    app.connect("env-check-consistency", check_unique_prefixes)
+    setup_store(app)
+    setup_html(app)
+    setup_policy(app)
+    setup_checklist(app)
+    setup_template(app)
+    setup_matrix(app)
+    setup_sections(app)
+    setup_gaps(app)
+    setup_trace(app)
+    return {
+        "version": __version__,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+        "env_version": 1,
+    }

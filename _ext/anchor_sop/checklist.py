@@ -1,0 +1,211 @@
+"""Checklists and their items.
+
+``checklist`` carries its own metadata (owner, last reviewed, status, ID
+prefix) and holds ``item`` directives. Each item is a need of type ``item``
+that links to the rules it verifies. The checklist renders as::
+
+    <container classes="anchor-checklist">
+        <container design_component="card"> metadata (see documents.py)
+        <checklist_controls total="15">          progress and reset (HTML only)
+        <enumerated_list classes="anchor-checklist-items">
+            <list_item ids="ONB-01" classes="anchor-need anchor-item">
+                <paragraph classes="anchor-need-title">
+                    <check_label need_id="ONB-01"> badge, title
+                    <reference classes="headerlink">
+                <container classes="anchor-need-body"> acceptance criteria
+                <trace_list link="verifies" label="Verifies">
+
+``check_label`` is a checkbox and its label in HTML, ``[ ]`` in text and a
+box in LaTeX; ticks are kept per page in the reader's browser (static/anchor-sop.js).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from .diagnostics import report
+from .documents import DocumentDirective
+from .model import ITEM, VERIFIES
+from .needs_model import check_need_id, create_need, replace_need_directive
+from .render import id_badge, need_body, permalink, placeholder
+
+#: ``env.temp_data`` key of the checklist whose items are being read.
+CURRENT_CHECKLIST = "anchor_sop_checklist"
+
+
+class check_label(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
+    """A checkbox labelled by its children."""
+
+
+class checklist_controls(nodes.General, nodes.Element):  # noqa: N801
+    """Progress and reset button of a checklist (interactive, so HTML only)."""
+
+
+class ChecklistDirective(DocumentDirective):
+    """An ordered checklist with its own metadata."""
+
+    kind = "checklist"
+    takes_prefix = True
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict] = {
+        **DocumentDirective.option_spec,
+        "id-prefix": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        title = self.arguments[0]
+        record = self.read_record(title)
+        checklist = nodes.container(classes=["anchor-checklist"])
+        self.set_source_info(checklist)
+        checklist += nodes.rubric(text=title, classes=["anchor-checklist-title"])
+        checklist += self.header_card(record)
+
+        self.env.temp_data[CURRENT_CHECKLIST] = record
+        try:
+            parsed = nodes.Element()
+            self.state.nested_parse(self.content, self.content_offset, parsed)
+        finally:
+            del self.env.temp_data[CURRENT_CHECKLIST]
+
+        items = nodes.enumerated_list(
+            enumtype="arabic", prefix="", suffix=".", classes=["anchor-checklist-items"]
+        )
+        for child in parsed.children:
+            if isinstance(child, nodes.list_item):
+                items += child
+            else:
+                # kept, in place before the list, so nothing the author wrote is lost
+                checklist += child
+                if not isinstance(child, nodes.system_message | nodes.comment):
+                    report(
+                        child,
+                        "not_an_item",
+                        f"The checklist {title!r} holds something that is not an item",
+                        "write each step as an 'item' directive; put other text "
+                        "before or after the checklist",
+                    )
+        if not len(items):
+            report(
+                (self.env.docname, self.lineno),
+                "empty_checklist",
+                f"The checklist {title!r} has no items",
+                "add 'item' directives to it, one per step",
+            )
+            return [checklist]
+        checklist += checklist_controls(total=len(items))
+        checklist += items
+        return [checklist]
+
+
+class ItemDirective(SphinxDirective):
+    """One checklist step: a need of type ``item``."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict] = {
+        "id": directives.unchanged,
+        VERIFIES: directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        title = self.arguments[0]
+        need_id = self.options.get("id", "").strip()
+        checklist = self.env.temp_data.get(CURRENT_CHECKLIST)
+        if checklist is None:
+            report(
+                (self.env.docname, self.lineno),
+                "item_outside_checklist",
+                f"The item {need_id or title!r} is not inside a checklist",
+                "nest it in a 'checklist' directive",
+            )
+        verifies = [v for v in re.split(r"[\s,]+", self.options.get(VERIFIES, "")) if v]
+        item = nodes.list_item(classes=["anchor-need", "anchor-item"])
+        self.set_source_info(item)
+        prefix = checklist.prefix if checklist is not None else None
+        if check_need_id((self.env.docname, self.lineno), need_id, prefix, "checklist item"):
+            need_nodes = create_need(self, ITEM, need_id, title, **{VERIFIES: verifies})
+            if need_nodes is not None:
+                item["ids"] = [need_id]
+                item += need_nodes
+        title_nodes, messages = self.state.inline_text(title, self.lineno)
+        label = check_label(
+            "", id_badge(need_id or "no ID"), nodes.Text(" "), *title_nodes,
+            need_id=need_id,
+        )
+        heading = nodes.paragraph("", "", label, *messages, classes=["anchor-need-title"])
+        if item["ids"]:
+            heading += permalink(need_id)
+        item += heading
+        if self.content:
+            item += need_body(self)
+        if item["ids"]:
+            item += placeholder(self, need_id, VERIFIES, "Verifies", "No rule.")
+        return [item]
+
+
+def visit_check_label_html(self, node: check_label) -> None:
+    self.body.append(self.starttag(node, "label", "", CLASS="anchor-check"))
+    self.body.append(
+        '<input type="checkbox" class="anchor-check-input" data-item="'
+        f'{self.attval(node["need_id"])}"> '
+    )
+
+
+def depart_check_label_html(self, _node: check_label) -> None:
+    self.body.append("</label>")
+
+
+def visit_check_label_text(self, _node: check_label) -> None:
+    self.add_text("[ ] ")
+
+
+def visit_check_label_latex(self, _node: check_label) -> None:
+    self.body.append(r"$\square$~")
+
+
+def visit_controls_html(self, node: checklist_controls) -> None:
+    total = node["total"]
+    self.body.append(
+        '<div class="anchor-checklist-controls">'
+        f'<span class="anchor-progress" role="status">{total} items</span> '
+        '<button type="button" class="anchor-reset">Reset checklist</button></div>\n'
+    )
+    raise nodes.SkipNode
+
+
+def skip(_self, _node) -> None:
+    raise nodes.SkipNode
+
+
+def no_markup(_self, _node) -> None:
+    """Render the children only."""
+
+
+def setup_checklist(app: Sphinx) -> None:
+    app.add_node(
+        check_label,
+        html=(visit_check_label_html, depart_check_label_html),
+        text=(visit_check_label_text, no_markup),
+        latex=(visit_check_label_latex, no_markup),
+        man=(no_markup, no_markup),
+        texinfo=(no_markup, no_markup),
+    )
+    app.add_node(
+        checklist_controls,
+        html=(visit_controls_html, None),
+        text=(skip, None),
+        latex=(skip, None),
+        man=(skip, None),
+        texinfo=(skip, None),
+    )
+    app.add_directive("checklist", ChecklistDirective)
+    replace_need_directive(app, ITEM, ItemDirective)

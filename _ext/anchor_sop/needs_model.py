@@ -1,0 +1,141 @@
+"""The bridge to sphinx-needs: its configuration, and creating needs.
+
+sphinx-needs is configured here, from :mod:`anchor_sop.model`, so the need
+types and link names exist in one place. Needs are created only through
+``sphinx_needs.api.add_need``; they are created hidden, because the project's
+directives render them (:mod:`anchor_sop.render`), which keeps the HTML valid,
+accessible and cheap to write.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.util.docutils import SphinxDirective
+from sphinx_needs.api import InvalidNeedException, add_need
+from sphinx_needs.utils import add_doc
+
+from .diagnostics import report
+from .model import ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
+from .store import doc_store
+
+
+def configure_needs(_app: Sphinx, config: Config) -> None:
+    """Give sphinx-needs the project's need types, links and fields.
+
+    Runs before sphinx-needs reads its configuration (``config-inited``
+    priority 12 and later).
+    """
+    config.needs_types = [dict(t, style="node") for t in NEED_TYPES]
+    config.needs_links = {name: dict(spec) for name, spec in NEED_LINKS.items()}
+    config.needs_fields = {name: dict(spec) for name, spec in NEED_FIELDS.items()}
+    config.needs_id_required = True
+    config.needs_id_regex = ID_REGEX.pattern
+    # needs.json is the auditors' machine-readable export
+    config.needs_build_json = True
+    # reported by anchor_sop.trace instead, with a fix (one warning per mistake)
+    config.suppress_warnings = [
+        *config.suppress_warnings,
+        "needs.link_outgoing",
+        "needs.link_target_type",
+    ]
+
+
+def check_need_id(
+    location: tuple[str, int], need_id: str, prefix: str | None, what: str
+) -> bool:
+    """Report an ID that is missing, off the scheme or off its document's prefix."""
+    if not need_id:
+        report(
+            location,
+            "missing_id",
+            f"The {what} has no ID",
+            f"add ':id: {prefix or 'ABC'}-NN' (next free number; never reuse one)",
+        )
+        return False
+    match = ID_REGEX.match(need_id)
+    if match is None:
+        report(
+            location,
+            "bad_id",
+            f"The ID {need_id!r} of the {what} does not match the ID scheme "
+            "PREFIX-NN",
+            f"write it like {ID_EXAMPLE}: the document's prefix, a hyphen, and a "
+            "two- or three-digit number",
+        )
+        return False
+    if prefix and match["prefix"] != prefix:
+        report(
+            location,
+            "foreign_prefix",
+            f"The ID {need_id!r} of the {what} does not start with its document's "
+            f"prefix {prefix!r}",
+            f"rename it to {prefix}-{match['number']} (or the next free number)",
+        )
+        return False
+    return True
+
+
+def create_need(
+    directive: SphinxDirective,
+    need_type: str,
+    need_id: str,
+    title: str,
+    *,
+    lineno: int | None = None,
+    content: str | None = None,
+    **fields: object,
+) -> list[nodes.Node] | None:
+    """Record a need for ``directive``; report (not raise) when sphinx-needs refuses it.
+
+    The need is hidden: sphinx-needs keeps its data (links, back links,
+    needs.json) and the directive renders it. The returned (hidden) node stays
+    in the doctree so sphinx-needs can tell the section the need is in.
+    """
+    env = directive.env
+    lineno = lineno or directive.lineno
+    try:
+        need_nodes = add_need(
+            env.app,
+            directive.state,
+            env.docname,
+            lineno,
+            need_type=need_type,
+            title=title,
+            id=need_id,
+            content="\n".join(directive.content) if content is None else content,
+            hide=True,
+            **fields,
+        )
+    except InvalidNeedException as error:
+        if error.type == "duplicate_id":
+            problem, fix = (
+                f"The ID {need_id!r} is used twice: {error.message}",
+                "give one of them the next free number of its prefix",
+            )
+        else:
+            problem, fix = (
+                f"sphinx-needs refused {need_id!r}: {error.message}",
+                "correct the value it names",
+            )
+        report((env.docname, lineno), error.type, problem, fix)
+        return None
+    # sphinx-needs post-processes only the documents it knows hold needs
+    add_doc(env, env.docname)
+    doc_store(env, env.docname).shows_trace = True
+    return need_nodes
+
+
+
+def replace_need_directive(app: Sphinx, name: str, directive: type) -> None:
+    """Register ``directive`` under a need type's name, in place of sphinx-needs' own.
+
+    sphinx-needs registers a generic directive for each need type while it reads
+    its configuration (``config-inited``, priority 500); this runs after it.
+    """
+    app.connect(
+        "config-inited",
+        lambda app, _config: app.add_directive(name, directive, override=True),
+        priority=700,
+    )

@@ -1,0 +1,121 @@
+"""Policies and their rules.
+
+``policy`` declares the page's metadata and ID prefix and renders the header
+card (see :mod:`anchor_sop.documents`). Each ``rule`` after it is a need of
+type ``rule``, rendered as (see :mod:`anchor_sop.render`)::
+
+    <container ids="BKP-03" classes="anchor-need anchor-rule">
+        <paragraph classes="anchor-need-title"> badge, title, permalink
+        <container classes="anchor-need-body"> the rule's statement
+        <trace_list link="verifies_back" label="Verified by">
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from .diagnostics import report
+from .documents import DocumentDirective, page_title
+from .model import NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from .needs_model import check_need_id, create_need, replace_need_directive
+from .render import need_body, need_title, permalink, placeholder
+
+#: ``env.temp_data`` key of the policy of the page being read.
+CURRENT_POLICY = "anchor_sop_policy"
+
+
+class PolicyDirective(DocumentDirective):
+    """A policy's metadata; its rules follow on the page."""
+
+    kind = "policy"
+    takes_prefix = True
+    option_spec: ClassVar[dict] = {
+        **DocumentDirective.option_spec,
+        "id-prefix": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        if CURRENT_POLICY in self.env.temp_data:
+            report(
+                self.location(),
+                "second_policy",
+                "A page holds one policy, and this is the second",
+                "move this policy to a page of its own",
+            )
+        record = self.read_record(page_title(self))
+        self.env.temp_data[CURRENT_POLICY] = record
+        return [self.header_card(record)]
+
+
+class RuleDirective(SphinxDirective):
+    """One policy statement: a need of type ``rule``."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec: ClassVar[dict] = {
+        "id": directives.unchanged,
+        "not-verifiable": directives.unchanged,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        location = (self.env.docname, self.lineno)
+        title = self.arguments[0]
+        need_id = self.options.get("id", "").strip()
+        policy = self.env.temp_data.get(CURRENT_POLICY)
+        if policy is None:
+            report(
+                location,
+                "rule_outside_policy",
+                f"The rule {need_id or title!r} comes before any policy on the page",
+                "put the page's policy directive above its rules",
+            )
+        if not self.content:
+            report(
+                location,
+                "empty_rule",
+                f"The rule {need_id or title!r} has no statement",
+                "write what the rule requires in the directive's body",
+            )
+        reason = " ".join(self.options.get("not-verifiable", "").split())
+        if "not-verifiable" in self.options and not reason:
+            report(
+                location,
+                "missing_reason",
+                f"The rule {need_id!r} is marked not verifiable without a reason",
+                "say after ':not-verifiable:' why no checklist item can verify it",
+            )
+        prefix = policy.prefix if policy is not None else None
+        container = nodes.container(classes=["anchor-need", "anchor-rule"])
+        self.set_source_info(container)
+        if check_need_id(location, need_id, prefix, "rule"):
+            fields = {NOT_VERIFIABLE: reason} if reason else {}
+            need_nodes = create_need(self, RULE, need_id, title, **fields)
+            if need_nodes is not None:
+                container["ids"] = [need_id]
+                container += need_nodes
+        title_par = nodes.paragraph(
+            "", "", *need_title(need_id or "no ID", title, self), classes=["anchor-need-title"]
+        )
+        if container["ids"]:
+            title_par += permalink(need_id)
+        container += title_par
+        container += need_body(self)
+        if container["ids"]:
+            empty = (
+                f"No checklist item; not checklist-verifiable: {reason}"
+                if reason
+                else "No checklist item verifies this rule yet."
+            )
+            container += placeholder(self, need_id, backlink(VERIFIES), "Verified by", empty)
+        return [container]
+
+
+def setup_policy(app: Sphinx) -> None:
+    app.add_directive("policy", PolicyDirective)
+    replace_need_directive(app, RULE, RuleDirective)

@@ -1,0 +1,65 @@
+"""Format-independent nodes shared by the need-rendering directives.
+
+A need renders as::
+
+    <container ids="BKP-03" classes="anchor-need anchor-rule">
+        <paragraph classes="anchor-need-title">
+            <sd_badge classes="sd-badge ... anchor-id"> BKP-03
+            <strong> Retention
+            <reference refid="BKP-03" classes="headerlink"> ¶
+        <container classes="anchor-need-body"> ... the author's text ...
+        <trace_list need_id="BKP-03" link="verifies_back" label="Verified by">
+
+``trace_list`` is a placeholder: the links it shows are known only once every
+document has been read, so :mod:`anchor_sop.trace` replaces it when the page
+is written.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
+
+
+class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Placeholder for the needs linked to ``need_id`` through ``link``."""
+
+
+def id_badge(need_id: str) -> sd_badge:
+    return sd_badge(
+        need_id, need_id, classes=[*create_bdg_classes("primary", True), "anchor-id"]
+    )
+
+
+def need_title(need_id: str, title: str, directive: SphinxDirective) -> list[nodes.Node]:
+    """The ID badge and the title (inline markup allowed), for a need's heading."""
+    title_nodes, messages = directive.state.inline_text(title, directive.lineno)
+    return [
+        id_badge(need_id),
+        nodes.Text(" "),
+        nodes.strong("", "", *title_nodes),
+        *messages,
+    ]
+
+
+def permalink(need_id: str) -> nodes.reference:
+    return nodes.reference(
+        "", "¶", refid=need_id, classes=["headerlink"], reftitle=f"Link to {need_id}"
+    )
+
+
+def need_body(directive: SphinxDirective) -> nodes.container:
+    """The directive's content, parsed as the page's own markup."""
+    body = nodes.container(classes=["anchor-need-body"])
+    directive.state.nested_parse(directive.content, directive.content_offset, body)
+    return body
+
+
+def placeholder(
+    directive: SphinxDirective, need_id: str, link: str, label: str, empty: str
+) -> trace_list:
+    """Where the needs linked through ``link`` will be listed (``empty`` if none)."""
+    node = trace_list(need_id=need_id, link=link, label=label, empty=empty)
+    directive.set_source_info(node)
+    return node

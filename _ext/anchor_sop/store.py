@@ -1,0 +1,91 @@
+"""What the extension records per document in the build environment.
+
+Sphinx pickles the environment between builds and reads documents in parallel
+worker processes; each record is kept per document so that it can be purged
+when the document is re-read and merged back from a worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+
+@dataclass
+class DocumentRecord:
+    """A policy, checklist or template: the metadata its directive declares."""
+
+    kind: str
+    title: str
+    prefix: str | None
+    owner: str
+    last_reviewed: date
+    status: str
+    docname: str
+    lineno: int
+
+
+@dataclass
+class Gap:
+    """Something the sources reference but do not define, where it is referenced."""
+
+    name: str
+    text: str
+    docname: str
+    target_id: str
+
+
+@dataclass
+class DocStore:
+    """Everything recorded about one source document."""
+
+    documents: list[DocumentRecord] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    #: The page renders links between needs that other pages may change.
+    shows_trace: bool = False
+
+
+def doc_store(env: BuildEnvironment, docname: str) -> DocStore:
+    """The record of ``docname``, created on first use."""
+    return _all(env).setdefault(docname, DocStore())
+
+
+def all_documents(env: BuildEnvironment) -> list[DocumentRecord]:
+    """Every policy, checklist and template of the project, in document order."""
+    return [rec for name in sorted(_all(env)) for rec in _all(env)[name].documents]
+
+
+def all_gaps(env: BuildEnvironment) -> list[Gap]:
+    """Every known gap of the project, in document order."""
+    return [gap for name in sorted(_all(env)) for gap in _all(env)[name].gaps]
+
+
+def trace_docs(env: BuildEnvironment) -> set[str]:
+    """The documents whose rendering depends on needs of other documents."""
+    return {name for name, store in _all(env).items() if store.shows_trace}
+
+
+def _all(env: BuildEnvironment) -> dict[str, DocStore]:
+    if not hasattr(env, "anchor_sop"):
+        env.anchor_sop = {}
+    return env.anchor_sop
+
+
+def _purge(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _all(env).pop(docname, None)
+
+
+def _merge(
+    _app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
+) -> None:
+    for name in docnames:
+        if name in _all(other):
+            _all(env)[name] = _all(other)[name]
+
+
+def setup_store(app: Sphinx) -> None:
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)

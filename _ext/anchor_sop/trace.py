@@ -1,0 +1,126 @@
+"""Links between needs, resolved when a page is written.
+
+Each ``trace_list`` placeholder becomes the list of linked needs, read from
+sphinx-needs' resolved data. Because a page shows links written on other
+pages, every page that shows links is rewritten whenever any page changed:
+stock sphinx-needs leaves such pages stale on an incremental build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util.nodes import make_refnode
+from sphinx_needs.api import get_needs_view
+
+from .diagnostics import report
+from .model import NEED_LINKS
+from .render import id_badge, trace_list
+from .store import trace_docs
+
+
+def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
+    """A link to ``need``: its ID badge, then its title."""
+    content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))
+    return make_refnode(
+        app.builder, fromdocname, need["docname"], need["id"], content, need["title"]
+    )
+
+
+def linked_ids(need, link: str) -> list[str]:
+    return sorted(need[link] or [])
+
+
+def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    placeholders = list(doctree.findall(trace_list))
+    if not placeholders:
+        return
+    needs = get_needs_view(app)
+    for node in placeholders:
+        need = needs.get(node["need_id"])
+        ids = linked_ids(need, node["link"]) if need is not None else []
+        if node["link"] in NEED_LINKS:
+            _check_targets(node, ids, needs)
+        node.replace_self(_trace_paragraphs(app, fromdocname, node, ids, needs))
+
+
+def _check_targets(node: trace_list, ids: list[str], needs) -> None:
+    """Report each link of an author's to an unknown need or one of the wrong type.
+
+    These replace sphinx-needs' own link warnings, which say what is wrong but
+    not what to do.
+    """
+    allowed = NEED_LINKS[node["link"]]["target_types"]
+    for target_id in ids:
+        target = needs.get(target_id)
+        if target is None:
+            report(
+                node,
+                "unknown_link",
+                f"{node['need_id']} {node['link']} {target_id!r}, which is not the ID "
+                "of any need",
+                "correct the ID (see the rule's badge on its policy page) or remove it",
+            )
+        elif target["type"] not in allowed:
+            report(
+                node,
+                "wrong_link_type",
+                f"{node['need_id']} {node['link']} {target_id!r}, which is of type "
+                f"{target['type']!r}; it may only link to a {' or '.join(allowed)}",
+                f"link to the {' or '.join(allowed)} that {target_id} itself verifies",
+            )
+
+
+def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
+    refs = [_reference(app, fromdocname, need_id, needs) for need_id in ids]
+    if not node["label"]:
+        # compact form, for a table cell: the links in one line
+        line = nodes.paragraph(classes=["anchor-trace", "anchor-trace-inline"])
+        for index, ref in enumerate(refs):
+            line += [nodes.Text(", "), ref] if index else [ref]
+        return [line if refs else nodes.paragraph(text=node["empty"])]
+    label = nodes.paragraph(
+        "", "", nodes.strong(text=f"{node['label']}:"), classes=["anchor-trace-label"]
+    )
+    if not ids:
+        label += nodes.Text(" ")
+        label += nodes.emphasis(text=node["empty"])
+        return [nodes.container("", label, classes=["anchor-trace", "anchor-trace-empty"])]
+    items = nodes.bullet_list(classes=["anchor-trace-list"])
+    for ref in refs:
+        items += nodes.list_item("", nodes.paragraph("", "", ref))
+    return [nodes.container("", label, items, classes=["anchor-trace"])]
+
+
+def _reference(app: Sphinx, fromdocname: str, need_id: str, needs) -> nodes.Node:
+    target = needs.get(need_id)
+    if target is None:
+        return nodes.literal(text=f"{need_id} (unknown)")
+    return need_reference(app, fromdocname, target)
+
+
+def _note_change(app: Sphinx, *_args) -> None:
+    app.anchor_sop_changed = True
+
+
+def _rewrite_trace_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
+    """After any page changed, rewrite every page that shows links between needs."""
+    if getattr(app, "anchor_sop_changed", False):
+        return sorted(trace_docs(env))
+    return []
+
+
+def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
+    if docnames:
+        _note_change(app)
+
+
+def setup_trace(app: Sphinx) -> None:
+    app.add_node(trace_list)
+    app.connect("env-purge-doc", _note_change)
+    app.connect("env-before-read-docs", _note_read)
+    app.connect("env-get-updated", _rewrite_trace_pages)
+    app.connect("doctree-resolved", resolve_trace_lists)
