@@ -33,8 +33,18 @@ def docs(session: nox.Session) -> None:
     shutil.rmtree(html, ignore_errors=True)
     shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
     session.run(
-        "sphinx-build", "-b", "html", "-W", "--keep-going", "-n", "-q",
-        "-d", str(BUILD / "doctrees"), *SPHINX_ARGS, str(html), *session.posargs,
+        "sphinx-build",
+        "-b",
+        "html",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-q",
+        "-d",
+        str(BUILD / "doctrees"),
+        *SPHINX_ARGS,
+        str(html),
+        *session.posargs,
     )
     index = html / "intro.html"
     session.log(f"Site built: {index}")
@@ -46,9 +56,19 @@ def serve(session: nox.Session) -> None:
     """Preview with live reload on http://127.0.0.1:8000 while editing."""
     install(session, "serve")
     session.run(
-        "sphinx-autobuild", "--host", "127.0.0.1", "--port", "8000",
-        "--watch", str(ROOT / "_ext"), "--watch", str(ROOT / "conf.py"),
-        "-d", str(BUILD / "serve-doctrees"), *SPHINX_ARGS, str(BUILD / "serve"),
+        "sphinx-autobuild",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--watch",
+        str(ROOT / "_ext"),
+        "--watch",
+        str(ROOT / "conf.py"),
+        "-d",
+        str(BUILD / "serve-doctrees"),
+        *SPHINX_ARGS,
+        str(BUILD / "serve"),
         *session.posargs,
     )
 

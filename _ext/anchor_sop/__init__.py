@@ -34,9 +34,7 @@ def _add_static_path(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinx_design")
     app.setup_extension("sphinx_needs")
-    app.add_config_value(
-        "anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,)
-    )
+    app.add_config_value("anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,))
     # before sphinx-needs resolves its configuration (priority 12)
     app.connect("config-inited", configure_needs, priority=5)
     app.connect("builder-inited", _add_static_path)

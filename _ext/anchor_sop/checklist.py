@@ -138,7 +138,10 @@ class ItemDirective(SphinxDirective):
                 item += need_nodes
         title_nodes, messages = self.state.inline_text(title, self.lineno)
         label = check_label(
-            "", id_badge(need_id or "no ID"), nodes.Text(" "), *title_nodes,
+            "",
+            id_badge(need_id or "no ID"),
+            nodes.Text(" "),
+            *title_nodes,
             need_id=need_id,
         )
         heading = nodes.paragraph("", "", label, *messages, classes=["anchor-need-title"])
@@ -176,7 +179,7 @@ def visit_controls_html(self, node: checklist_controls) -> None:
     total = node["total"]
     self.body.append(
         '<div class="anchor-checklist-controls">'
-        f'<span class="anchor-progress" role="status">{total} items</span> '
+        f'<span class="anchor-progress" role="status">{total} item{"s" * (total != 1)}</span> '
         '<button type="button" class="anchor-reset">Reset checklist</button></div>\n'
     )
     raise nodes.SkipNode

@@ -163,9 +163,7 @@ class DocumentDirective(SphinxDirective):
         fields = nodes.field_list(classes=["anchor-doc-meta"])
         fields += _field("Owner", nodes.Text(record.owner))
         reviewed = (
-            record.last_reviewed.isoformat()
-            if record.last_reviewed != date.min
-            else "unknown"
+            record.last_reviewed.isoformat() if record.last_reviewed != date.min else "unknown"
         )
         fields += _field("Last reviewed", nodes.Text(reviewed))
         fields += _field("Status", status_badge(record.status))
@@ -174,8 +172,14 @@ class DocumentDirective(SphinxDirective):
         body = create_component("card-body", ["sd-card-body"], children=[fields])
         card = create_component(
             "card",
-            ["sd-card", "sd-sphinx-override", "sd-mb-3", "sd-shadow-sm",
-             "anchor-doc-header", f"anchor-{record.kind}-header"],
+            [
+                "sd-card",
+                "sd-sphinx-override",
+                "sd-mb-3",
+                "sd-shadow-sm",
+                "anchor-doc-header",
+                f"anchor-{record.kind}-header",
+            ],
             children=[body],
         )
         self.set_source_info(card)

@@ -17,13 +17,13 @@ from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
-from sphinx.addnodes import pending_xref
-from sphinx.util.nodes import make_refnode
 
 from .diagnostics import report
 from .store import Gap, all_gaps, doc_store
+from .trace import link_to
 
 
 class gap_list(nodes.General, nodes.Element):  # noqa: N801
@@ -40,9 +40,12 @@ class GapDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
         if not self.content:
-            report((self.env.docname, self.lineno), "empty_gap",
-                   f"The gap {name!r} does not say what is missing",
-                   "write in its body what is referenced and not yet defined")
+            report(
+                (self.env.docname, self.lineno),
+                "empty_gap",
+                f"The gap {name!r} does not say what is missing",
+                "write in its body what is referenced and not yet defined",
+            )
         target_id = nodes.make_id(f"gap-{name}")
         text = " ".join(" ".join(self.content).split())
         doc_store(self.env, self.env.docname).gaps.append(
@@ -67,14 +70,24 @@ def resolve_gap_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) ->
     for node in list(doctree.findall(gap_list)):
         items = nodes.bullet_list(classes=["anchor-gap-list"])
         for gap in all_gaps(app.env):
-            where = make_refnode(
-                app.builder, fromdocname, gap.docname, gap.target_id,
+            where = link_to(
+                app,
+                fromdocname,
+                gap.docname,
+                gap.target_id,
                 nodes.Text(app.env.titles[gap.docname].astext()),
             )
-            items += nodes.list_item("", nodes.paragraph(
-                "", "", nodes.strong(text=gap.name), nodes.Text(f" — {gap.text} ("),
-                where, nodes.Text(")"),
-            ))
+            items += nodes.list_item(
+                "",
+                nodes.paragraph(
+                    "",
+                    "",
+                    nodes.strong(text=gap.name),
+                    nodes.Text(f" — {gap.text} ("),
+                    where,
+                    nodes.Text(")"),
+                ),
+            )
         node.replace_self(items)
 
 
@@ -88,9 +101,12 @@ class PlannedPagesDirective(SphinxDirective):
         planned = self.config.anchor_planned_pages
         known = {s for _page, s in planned}
         if section is not None and section not in known:
-            report((self.env.docname, self.lineno), "unknown_section",
-                   f"No planned page is in the section {section!r}",
-                   f"use one of {', '.join(sorted(known))}")
+            report(
+                (self.env.docname, self.lineno),
+                "unknown_section",
+                f"No planned page is in the section {section!r}",
+                f"use one of {', '.join(sorted(known))}",
+            )
         rows = [(page, s) for page, s in planned if section in (None, s)]
         items = nodes.bullet_list(classes=["anchor-planned"])
         for page, page_section in rows:
@@ -104,8 +120,13 @@ class PlannedPagesDirective(SphinxDirective):
 
 def _doc_link(directive: SphinxDirective, docname: str) -> nodes.Node:
     return pending_xref(
-        "", nodes.inline(text=docname), refdomain="std", reftype="doc",
-        reftarget=f"/{docname}", refexplicit=False, refwarn=True,
+        "",
+        nodes.inline(text=docname),
+        refdomain="std",
+        reftype="doc",
+        reftarget=f"/{docname}",
+        refexplicit=False,
+        refwarn=True,
         refdoc=directive.env.docname,
     )
 

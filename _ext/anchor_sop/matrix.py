@@ -103,15 +103,13 @@ class MatrixDirective(SphinxDirective):
     def read_rows(self) -> list[tuple[int, dict]] | None:
         """The rows with the line each starts on, or None if the YAML is unreadable."""
         text = "\n".join(self.content)
-        first_line = self.content_offset + 1
         try:
             root = yaml.compose(text)
             data = yaml.safe_load(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            line = first_line + (mark.line if mark else 0)
             report(
-                (self.env.docname, line),
+                (self.env.docname, self.source_line(mark.line if mark else 0)),
                 "matrix_yaml",
                 f"The responsibility matrix is not valid YAML: {error}",
                 "write one '- id: ...' mapping per domain, indented consistently",
@@ -126,15 +124,28 @@ class MatrixDirective(SphinxDirective):
             )
             return None
         return [
-            (first_line + node.start_mark.line, row)
+            (self.source_line(node.start_mark.line), row)
             for node, row in zip(root.value, data, strict=True)
         ]
+
+    def source_line(self, content_line: int) -> int:
+        """The file's line number (1-based) of a line of the directive's content.
+
+        Found in the directive's block text, because MyST numbers the content's
+        lines from 0 and its ``content_offset`` does not count the options.
+        """
+        block = self.block_text.splitlines()
+        content = list(self.content)
+        start = next((k for k in range(len(block)) if block[k : k + len(content)] == content), 1)
+        return self.lineno + start + content_line
 
     def build_table(self, caption: str, parties: list[str]) -> nodes.table:
         columns = ["Domain", *parties, "Governing rules"]
         tgroup = nodes.tgroup(cols=len(columns))
-        for index, _ in enumerate(columns):
-            tgroup += nodes.colspec(colwidth=1, stub=1 if index == 0 else 0)
+        # relative widths, for the builders that lay out columns themselves (text, LaTeX)
+        widths = [20] + [24] * len(parties) + [18]
+        for index, width in enumerate(widths):
+            tgroup += nodes.colspec(colwidth=width, stub=1 if index == 0 else 0)
         head_row = nodes.row()
         for column in columns:
             head_row += nodes.entry("", nodes.paragraph(text=column))
@@ -144,32 +155,51 @@ class MatrixDirective(SphinxDirective):
         self.set_source_info(table)
         return table
 
-    def build_row(self, line: int, row: object, parties: list[str], prefix: str | None) -> nodes.row:
+    def build_row(
+        self, line: int, row: object, parties: list[str], prefix: str | None
+    ) -> nodes.row:
         location = (self.env.docname, line)
         if not isinstance(row, dict):
-            report(location, "matrix_row", "A matrix row is not a mapping",
-                   "write the row as 'id:', 'domain:', 'accountable:', 'cells:' keys")
+            report(
+                location,
+                "matrix_row",
+                "A matrix row is not a mapping",
+                "write the row as 'id:', 'domain:', 'accountable:', 'cells:' keys",
+            )
             row = {}
         for key in sorted(set(row) - ROW_KEYS):
-            report(location, "matrix_key", f"The matrix row has an unknown key {key!r}",
-                   f"use only {', '.join(sorted(ROW_KEYS))}")
+            report(
+                location,
+                "matrix_key",
+                f"The matrix row has an unknown key {key!r}",
+                f"use only {', '.join(sorted(ROW_KEYS))}",
+            )
         need_id = str(row.get("id", "")).strip()
         domain = str(row.get("domain", "")).strip()
         if not domain:
-            report(location, "matrix_domain", f"The matrix row {need_id!r} names no domain",
-                   "add 'domain: <operational domain>'")
+            report(
+                location,
+                "matrix_domain",
+                f"The matrix row {need_id!r} names no domain",
+                "add 'domain: <operational domain>'",
+            )
         cells = row.get("cells") if isinstance(row.get("cells"), dict) else {}
         for party in parties:
             if party not in cells:
-                report(location, "matrix_missing_party",
-                       f"The matrix row {domain!r} has no value for the party {party!r}",
-                       f"add '{party}: <responsibility>' to its cells ('{NONE_MARK}' for none)")
+                report(
+                    location,
+                    "matrix_missing_party",
+                    f"The matrix row {domain!r} has no value for the party {party!r}",
+                    f"add '{party}: <responsibility>' to its cells ('{NONE_MARK}' for none)",
+                )
         for party in cells:
             if party not in parties:
-                report(location, "matrix_unknown_party",
-                       f"The matrix row {domain!r} names the party {party!r}, which is not "
-                       "declared",
-                       f"use one of {', '.join(parties)}, or declare it in ':parties:'")
+                report(
+                    location,
+                    "matrix_unknown_party",
+                    f"The matrix row {domain!r} names the party {party!r}, which is not declared",
+                    f"use one of {', '.join(parties)}, or declare it in ':parties:'",
+                )
         accountable = self.read_accountable(location, domain, row.get(ACCOUNTABLE), parties)
         governed_by = row.get("governed-by") or []
         if isinstance(governed_by, str):
@@ -189,7 +219,12 @@ class MatrixDirective(SphinxDirective):
         if check_need_id(location, need_id, prefix, "responsibility row"):
             content = "\n".join(f"{party}: {cells.get(party, '')}" for party in parties)
             need_nodes = create_need(
-                self, DOMAIN, need_id, domain, lineno=line, content=content,
+                self,
+                DOMAIN,
+                need_id,
+                domain,
+                lineno=line,
+                content=content,
                 **{ACCOUNTABLE: accountable, GOVERNED_BY: [str(g) for g in governed_by]},
             )
             if need_nodes is not None:
@@ -203,23 +238,32 @@ class MatrixDirective(SphinxDirective):
     def read_accountable(self, location, domain, value, parties) -> str | None:
         named = value if isinstance(value, list) else [value] if value else []
         if len(named) != 1:
-            report(location, "matrix_accountable",
-                   f"The matrix row {domain!r} has {len(named)} accountable parties; "
-                   "a domain has exactly one",
-                   "set 'accountable:' to the one party that answers for the domain")
+            report(
+                location,
+                "matrix_accountable",
+                f"The matrix row {domain!r} has {len(named)} accountable parties; "
+                "a domain has exactly one",
+                "set 'accountable:' to the one party that answers for the domain",
+            )
             return None
         if named[0] not in parties:
-            report(location, "matrix_unknown_party",
-                   f"The accountable party {named[0]!r} of the matrix row {domain!r} is "
-                   "not declared",
-                   f"use one of {', '.join(parties)}")
+            report(
+                location,
+                "matrix_unknown_party",
+                f"The accountable party {named[0]!r} of the matrix row {domain!r} is not declared",
+                f"use one of {', '.join(parties)}",
+            )
             return None
         return str(named[0])
 
 
 def accountable_badge() -> sd_badge:
-    return sd_badge("A", "A", classes=[*create_bdg_classes("info", False), "anchor-accountable"],
-                    tooltip="Accountable")
+    return sd_badge(
+        "A",
+        "A",
+        classes=[*create_bdg_classes("info", False), "anchor-accountable"],
+        tooltip="Accountable",
+    )
 
 
 def setup_matrix(app: Sphinx) -> None:

@@ -42,9 +42,7 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     ]
 
 
-def check_need_id(
-    location: tuple[str, int], need_id: str, prefix: str | None, what: str
-) -> bool:
+def check_need_id(location: tuple[str, int], need_id: str, prefix: str | None, what: str) -> bool:
     """Report an ID that is missing, off the scheme or off its document's prefix."""
     if not need_id:
         report(
@@ -59,8 +57,7 @@ def check_need_id(
         report(
             location,
             "bad_id",
-            f"The ID {need_id!r} of the {what} does not match the ID scheme "
-            "PREFIX-NN",
+            f"The ID {need_id!r} of the {what} does not match the ID scheme PREFIX-NN",
             f"write it like {ID_EXAMPLE}: the document's prefix, a hyphen, and a "
             "two- or three-digit number",
         )
@@ -125,7 +122,6 @@ def create_need(
     add_doc(env, env.docname)
     doc_store(env, env.docname).shows_trace = True
     return need_nodes
-
 
 
 def replace_need_directive(app: Sphinx, name: str, directive: type) -> None:

@@ -27,9 +27,7 @@ class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node nam
 
 
 def id_badge(need_id: str) -> sd_badge:
-    return sd_badge(
-        need_id, need_id, classes=[*create_bdg_classes("primary", True), "anchor-id"]
-    )
+    return sd_badge(need_id, need_id, classes=[*create_bdg_classes("primary", True), "anchor-id"])
 
 
 def need_title(need_id: str, title: str, directive: SphinxDirective) -> list[nodes.Node]:

@@ -74,13 +74,20 @@ def resolve_section_cards(app: Sphinx, doctree: nodes.document, fromdocname: str
     for node in list(doctree.findall(section_cards)):
         sections = node["sections"]
         if not sections:
-            report(node, "no_sections", "The section cards have no sections to show",
-                   "put a toctree of the section pages on the same page")
+            report(
+                node,
+                "no_sections",
+                "The section cards have no sections to show",
+                "put a toctree of the section pages on the same page",
+            )
         for docname in sections:
             if not app.env.metadata[docname].get("summary"):
-                report(node, "missing_summary",
-                       f"The section page {docname!r} has no summary for its card",
-                       f"add 'summary: <one sentence>' to the front matter of {docname}")
+                report(
+                    node,
+                    "missing_summary",
+                    f"The section page {docname!r} has no summary for its card",
+                    f"add 'summary: <one sentence>' to the front matter of {docname}",
+                )
         row = create_component(
             "grid-row",
             ["sd-row", "sd-row-cols-1", "sd-row-cols-sm-2", "sd-row-cols-md-3", "sd-g-3"],

@@ -46,8 +46,7 @@ def check_template_sections(_app: Sphinx, doctree: nodes.document) -> None:
             report(
                 marker,
                 "template_sections",
-                f"The template has the sections {titles or 'none'} of "
-                f"{list(TEMPLATE_SECTIONS)}",
+                f"The template has the sections {titles or 'none'} of {list(TEMPLATE_SECTIONS)}",
                 "give it exactly these three headings, in this order",
             )
         marker.parent.remove(marker)

@@ -22,12 +22,20 @@ from .render import id_badge, trace_list
 from .store import trace_docs
 
 
+def link_to(
+    app: Sphinx, fromdocname: str, docname: str, target_id: str, child: nodes.Node, title=None
+) -> nodes.reference:
+    """A link to the element ``target_id`` of ``docname``, from ``fromdocname``."""
+    if app.builder.name == "singlehtml":
+        # every page is on one page; make_refnode would give "#document-x#target"
+        fromdocname = docname
+    return make_refnode(app.builder, fromdocname, docname, target_id, child, title)
+
+
 def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
     """A link to ``need``: its ID badge, then its title."""
     content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))
-    return make_refnode(
-        app.builder, fromdocname, need["docname"], need["id"], content, need["title"]
-    )
+    return link_to(app, fromdocname, need["docname"], need["id"], content, need["title"])
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -60,8 +68,7 @@ def _check_targets(node: trace_list, ids: list[str], needs) -> None:
             report(
                 node,
                 "unknown_link",
-                f"{node['need_id']} {node['link']} {target_id!r}, which is not the ID "
-                "of any need",
+                f"{node['need_id']} {node['link']} {target_id!r}, which is not the ID of any need",
                 "correct the ID (see the rule's badge on its policy page) or remove it",
             )
         elif target["type"] not in allowed:

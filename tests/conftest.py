@@ -1,0 +1,94 @@
+"""Fixtures: small projects built with Sphinx's own test application, and the real site."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_escape_sequences
+
+pytest_plugins = ("sphinx.testing.fixtures",)
+
+REPO = Path(__file__).resolve().parent.parent
+EXT = REPO / "_ext"
+README = REPO / "README.md"
+
+FIXTURE_CONF = f"""
+import sys
+sys.path.insert(0, {str(EXT)!r})
+extensions = ["myst_parser", "sphinx_design", "sphinx_needs", "anchor_sop"]
+myst_enable_extensions = ["colon_fence"]
+root_doc = "index"
+html_theme = "furo"
+anchor_owner_roles = ["Anchor MSP Operations Lead"]
+"""
+
+# The real site's conf.py, read where it lives (it finds _ext beside itself).
+SITE_CONF = f"""
+__file__ = {str(REPO / "conf.py")!r}
+exec(compile(open(__file__).read(), __file__, "exec"))
+"""
+
+
+def warnings_of(app: SphinxTestApp) -> list[str]:
+    """The warnings of a build, one per entry (continuation lines joined)."""
+    text = strip_escape_sequences(app.warning.getvalue())
+    return [w.strip() for w in re.split(r"\n(?=\S)", text) if w.strip()]
+
+
+def write_pages(srcdir: Path, pages: dict[str, str]) -> None:
+    """Write ``pages`` and an index page whose toctree holds them all."""
+    srcdir.mkdir(parents=True, exist_ok=True)
+    (srcdir / "conf.py").write_text(FIXTURE_CONF)
+    toctree = "\n".join(pages)
+    (srcdir / "index.md").write_text(f"# Index\n\n```{{toctree}}\n{toctree}\n```\n")
+    for name, text in pages.items():
+        (srcdir / f"{name}.md").write_text(text)
+
+
+BuildFn = Callable[..., SphinxTestApp]
+
+
+@pytest.fixture
+def build(make_app, tmp_path: Path) -> BuildFn:
+    """Build a small project of MyST pages: ``build({"page": text}, "html")``."""
+
+    def _build(pages: dict[str, str], buildername: str = "html", **overrides) -> SphinxTestApp:
+        srcdir = tmp_path / "src"
+        write_pages(srcdir, pages)
+        app = make_app(buildername, srcdir=srcdir, freshenv=True, confoverrides=overrides)
+        app.build()
+        return app
+
+    return _build
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> SphinxTestApp:
+    """The real site, built once into a temporary directory."""
+    srcdir = tmp_path_factory.mktemp("site") / "source"
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    app = SphinxTestApp("html", srcdir=srcdir, freshenv=True)
+    try:
+        app.build()
+    finally:
+        # undo the global docutils registrations now, not at the session's end, so
+        # the other tests' applications start clean; the built site stays readable
+        app.cleanup()
+    return app
+
+
+def readme_snippets() -> dict[str, str]:
+    """The README's copyable examples, by the name in their ``snippet`` marker."""
+    text = README.read_text()
+    found = re.findall(r"<!-- snippet: (\w+) -->\n```markdown\n(.*?)\n```\n", text, re.S)
+    return dict(found)
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--snapshot-update", action="store_true", help="rewrite the doctree snapshots")

@@ -1,0 +1,92 @@
+"""Incremental builds stay correct; other builders render every directive."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from conftest import readme_snippets, warnings_of, write_pages
+from test_directives import SNIPPET_PAGES
+
+
+def snippet_pages() -> dict[str, str]:
+    snippets = readme_snippets()
+    return {name: head + snippets[name] + "\n" for name, head in SNIPPET_PAGES.items()}
+
+
+def test_incremental_build_updates_links_on_other_pages(make_app, tmp_path):
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    write_pages(srcdir, pages)
+    first = make_app("html", srcdir=srcdir, freshenv=True)
+    first.build()
+    assert warnings_of(first) == []
+    assert "Retention" in (first.outdir / "checklist.html").read_text()
+    first.cleanup()
+
+    (srcdir / "policy.md").write_text(
+        pages["policy"].replace(":::{rule} Retention", ":::{rule} Backup retention periods")
+    )
+    second = make_app("html", srcdir=srcdir, freshenv=False)
+    second.build()
+    assert warnings_of(second) == []
+    # only policy.md changed, yet the other pages show the rule's new title
+    for page in ("checklist", "matrix"):
+        soup = BeautifulSoup((second.outdir / f"{page}.html").read_text(), "html.parser")
+        link = soup.find("a", href="policy.html#BKP-03")
+        assert "Backup retention periods" in link.get_text(), page
+
+
+def test_incremental_build_drops_links_of_a_removed_item(make_app, tmp_path):
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    write_pages(srcdir, pages)
+    first = make_app("html", srcdir=srcdir, freshenv=True)
+    first.build()
+    first.cleanup()
+
+    (srcdir / "checklist.md").write_text(pages["checklist"].replace(":verifies: BKP-03\n", ""))
+    second = make_app("html", srcdir=srcdir, freshenv=False)
+    second.build()
+    rule = BeautifulSoup((second.outdir / "policy.html").read_text(), "html.parser").find(
+        id="BKP-03"
+    )
+    assert rule.select(".anchor-trace-list a") == []
+    assert "No checklist item verifies this rule yet." in rule.get_text()
+
+
+def test_text_builder(build):
+    app = build(snippet_pages(), "text")
+    assert warnings_of(app) == []
+    checklist = (app.outdir / "checklist.txt").read_text()
+    assert "[ ] HAC-05 Backups configured and first backup completed" in checklist
+    assert "BKP-03 Retention" in checklist  # what it verifies
+    assert "Reset checklist" not in checklist  # the interactive controls are HTML only
+    policy = (app.outdir / "policy.txt").read_text()
+    assert "Owner:\n   Anchor MSP Operations Lead" in policy
+    assert "HAC-05 Backups configured" in policy  # verified by
+    matrix = (app.outdir / "matrix.txt").read_text()
+    assert "| Backups and restore  | Owns A" in matrix
+    assert "BKP-03 Retention" in matrix
+
+
+def test_latex_builder(build):
+    app = build(
+        snippet_pages(),
+        "latex",
+        latex_documents=[
+            ("index", "anchor.tex", "Anchor SOP", "Anchor MSP", "manual"),
+        ],
+    )
+    assert warnings_of(app) == []
+    tex = (app.outdir / "anchor.tex").read_text()
+    assert r"$\square$~" in tex
+    assert "Keep 7 daily, 4 weekly and 6 monthly backups." in tex
+    assert "Identifies backup\\sphinxhyphen{}eligible data" in tex
+
+
+def test_singlehtml_builder(build):
+    app = build(snippet_pages(), "singlehtml")
+    assert warnings_of(app) == []
+    soup = BeautifulSoup((app.outdir / "index.html").read_text(), "html.parser")
+    assert soup.find(id="BKP-03")
+    # links between needs point into the single page
+    assert soup.select_one("#BKP-03 .anchor-trace-list a")["href"] == "#HAC-05"
