@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
+
 from conftest import readme_snippets, warnings_of, write_pages
 from test_directives import SNIPPET_PAGES
 

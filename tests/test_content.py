@@ -32,6 +32,7 @@ NEED_COUNTS = {
     "incident-response/incident-response-procedure": [("rule", "IR", 25)],
     "change-management/production-change-policy": [("rule", "CHG", 6)],
     "runbooks/cerberus-operations-runbook": [("item", "CRB", 6)],
+    "about/exceptions": [("exception", "EXC", 1)],
 }
 
 # The responsibility matrix of the Production Ownership Policy, row by row.

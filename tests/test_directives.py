@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import readme_snippets, warnings_of
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -14,6 +14,7 @@ from .checklist import setup_checklist
 from .documents import check_unique_prefixes
 from .gaps import setup_gaps
 from .html import setup_html
+from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
 from .needs_model import configure_needs
 from .policy import setup_policy
@@ -49,6 +50,7 @@ def setup(app: Sphinx) -> dict:
     setup_matrix(app)
     setup_sections(app)
     setup_gaps(app)
+    setup_lifecycle(app)
     setup_trace(app)
     return {
         "version": __version__,

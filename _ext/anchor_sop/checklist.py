@@ -31,7 +31,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
 from .documents import DocumentDirective
-from .model import ITEM, VERIFIES
+from .model import DOC_STATUS, ITEM, VERIFIES
 from .needs_model import check_need_id, create_need, replace_need_directive
 from .render import id_badge, need_body, permalink, placeholder
 
@@ -66,7 +66,7 @@ class ChecklistDirective(DocumentDirective):
         checklist = nodes.container(classes=["anchor-checklist"])
         self.set_source_info(checklist)
         checklist += nodes.rubric(text=title, classes=["anchor-checklist-title"])
-        checklist += self.header_card(record)
+        checklist += self.header(record)
 
         self.env.temp_data[CURRENT_CHECKLIST] = record
         try:
@@ -132,7 +132,10 @@ class ItemDirective(SphinxDirective):
         self.set_source_info(item)
         prefix = checklist.prefix if checklist is not None else None
         if check_need_id((self.env.docname, self.lineno), need_id, prefix, "checklist item"):
-            need_nodes = create_need(self, ITEM, need_id, title, **{VERIFIES: verifies})
+            fields = {VERIFIES: verifies}
+            if checklist is not None:
+                fields[DOC_STATUS] = checklist.status
+            need_nodes = create_need(self, ITEM, need_id, title, **fields)
             if need_nodes is not None:
                 item["ids"] = [need_id]
                 item += need_nodes

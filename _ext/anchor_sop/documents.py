@@ -32,8 +32,25 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 METADATA_OPTIONS = {
     "owner": directives.unchanged,
     "last-reviewed": directives.unchanged,
+    "review-interval": directives.unchanged,
     "status": directives.unchanged,
 }
+
+
+def parse_date(text: str, location, what: str) -> date | None:
+    """An ISO 8601 date (YYYY-MM-DD), or None after reporting why it is not one."""
+    try:
+        if not ISO_DATE.match(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        report(
+            location,
+            "bad_date",
+            f"The {what} {text!r} is not a date in ISO 8601 form",
+            "write it as YYYY-MM-DD, e.g. 2026-04-04",
+        )
+        return None
 
 
 class DocumentDirective(SphinxDirective):
@@ -63,6 +80,7 @@ class DocumentDirective(SphinxDirective):
             owner=self.read_owner(),
             last_reviewed=self.read_last_reviewed(),
             status=self.read_status(),
+            review_months=self.read_review_interval(),
             docname=self.env.docname,
             lineno=self.lineno,
         )
@@ -123,18 +141,8 @@ class DocumentDirective(SphinxDirective):
                 "add ':last-reviewed: YYYY-MM-DD', the day it was last reviewed",
             )
             return date.min
-        try:
-            if not ISO_DATE.match(text):
-                raise ValueError(text)
-            reviewed = date.fromisoformat(text)
-        except ValueError:
-            report(
-                self.location(),
-                "bad_review_date",
-                f"The last-reviewed date {text!r} of the {self.kind} is not a date "
-                "in ISO 8601 form",
-                "write it as YYYY-MM-DD, e.g. 2026-04-04",
-            )
+        reviewed = parse_date(text, self.location(), f"last-reviewed date of the {self.kind}")
+        if reviewed is None:
             return date.min
         today = clock.today()
         if reviewed > today:
@@ -147,6 +155,20 @@ class DocumentDirective(SphinxDirective):
             )
         return reviewed
 
+    def read_review_interval(self) -> int | None:
+        text = self.options.get("review-interval", "").strip()
+        if not text:
+            return None
+        if not text.isdigit() or int(text) == 0:
+            report(
+                self.location(),
+                "bad_review_interval",
+                f"The review interval {text!r} of the {self.kind} is not a number of months",
+                "write a whole number of months, e.g. ':review-interval: 6'",
+            )
+            return None
+        return int(text)
+
     def read_status(self) -> str:
         status = self.options.get("status", "approved").strip()
         if status not in STATUSES:
@@ -157,6 +179,13 @@ class DocumentDirective(SphinxDirective):
                 f"use one of: {', '.join(STATUSES)}",
             )
         return status
+
+    def header(self, record: DocumentRecord) -> list[nodes.Node]:
+        """The header card, the review notice placeholder and the status banner."""
+        index = len(doc_store(self.env, self.env.docname).documents) - 1
+        banner = review_banner(docname=self.env.docname, index=index)
+        self.set_source_info(banner)
+        return [self.header_card(record), banner, *status_banner(record)]
 
     def header_card(self, record: DocumentRecord) -> nodes.container:
         """The card at the top of the document: owner, last reviewed, status."""
@@ -184,6 +213,30 @@ class DocumentDirective(SphinxDirective):
         )
         self.set_source_info(card)
         return card
+
+
+class review_banner(nodes.General, nodes.Element):  # noqa: N801
+    """Placeholder for the review notice of the page's record ``index``.
+
+    Whether a review is due depends on the day the page is written, so
+    :mod:`anchor_sop.lifecycle` turns it into a notice (or nothing) then.
+    """
+
+
+def status_banner(record: DocumentRecord) -> list[nodes.Node]:
+    """The banner of a draft or retired document (none for an approved one)."""
+    if record.status not in ("draft", "retired"):
+        return []
+    text = {
+        "draft": f"This {record.kind} is a draft. It is not in force, and its rules "
+        "are not counted in the coverage figures.",
+        "retired": f"This {record.kind} is retired. It is no longer in force, and its "
+        "rules are not counted in the coverage figures.",
+    }[record.status]
+    banner = nodes.admonition(classes=["anchor-status-banner", "warning"])
+    banner += nodes.title(text=record.status.capitalize())
+    banner += nodes.paragraph(text=text)
+    return [banner]
 
 
 def check_unique_prefixes(_app, env) -> None:

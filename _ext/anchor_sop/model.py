@@ -20,20 +20,30 @@ ID_EXAMPLE = "BKP-03"
 RULE = "rule"
 ITEM = "item"
 DOMAIN = "responsibility"
+EXCEPTION = "exception"
 
 #: Link types: an item verifies rules; a responsibility-matrix row is governed by rules.
 VERIFIES = "verifies"
 GOVERNED_BY = "governed_by"
+#: An approved exception exempts rules, for a system, for a time.
+EXEMPTS = "exempts"
+#: Exceptions have IDs of their own prefix: EXC-01, EXC-02, ...
+EXCEPTION_PREFIX = "EXC"
 
 #: Field of a rule: why no checklist item can verify it.
 NOT_VERIFIABLE = "not_verifiable"
 #: Field of a responsibility-matrix row: the party accountable for the domain.
 ACCOUNTABLE = "accountable"
+#: Field of rules and items: the status of the document they are in.
+DOC_STATUS = "doc_status"
+#: Fields of an exception.
+EXCEPTION_FIELDS = ("system", "approved_by", "start", "expires")
 
 NEED_TYPES = [
     {"directive": RULE, "title": "Rule", "prefix": "", "color": "#BFD8D2"},
     {"directive": ITEM, "title": "Checklist item", "prefix": "", "color": "#FEDCD2"},
     {"directive": DOMAIN, "title": "Responsibility", "prefix": "", "color": "#DDDDDD"},
+    {"directive": EXCEPTION, "title": "Exception", "prefix": "", "color": "#F6E3A1"},
 ]
 
 NEED_LINKS = {
@@ -45,6 +55,11 @@ NEED_LINKS = {
     GOVERNED_BY: {
         "incoming": "governs",
         "outgoing": "governed by",
+        "target_types": [RULE],
+    },
+    EXEMPTS: {
+        "incoming": "exempted by",
+        "outgoing": "exempts",
         "target_types": [RULE],
     },
 }
@@ -60,7 +75,25 @@ NEED_FIELDS = {
         "schema": {"type": "string"},
         "nullable": True,
     },
+    DOC_STATUS: {
+        "description": "The status of the document the need is in (draft, approved, retired).",
+        "schema": {"type": "string"},
+        "nullable": True,
+    },
+    **{
+        name: {
+            "description": f"The {name.replace('_', ' ')} of an exception.",
+            "schema": {"type": "string"},
+            "nullable": True,
+        }
+        for name in EXCEPTION_FIELDS
+    },
 }
+
+#: How many days before its due date a review is "due soon".
+DUE_SOON_DAYS = 30
+#: What the build does about overdue reviews and expired exceptions.
+ENFORCEMENT_MODES = ("warn", "fail", "off")
 
 #: Document statuses, in lifecycle order.
 STATUSES = ("draft", "approved", "retired")

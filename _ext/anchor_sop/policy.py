@@ -21,7 +21,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
 from .documents import DocumentDirective, page_title
-from .model import NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from .model import DOC_STATUS, EXEMPTS, NOT_VERIFIABLE, RULE, VERIFIES, backlink
 from .needs_model import check_need_id, create_need, replace_need_directive
 from .render import need_body, need_title, permalink, placeholder
 
@@ -49,7 +49,7 @@ class PolicyDirective(DocumentDirective):
             )
         record = self.read_record(page_title(self))
         self.env.temp_data[CURRENT_POLICY] = record
-        return [self.header_card(record)]
+        return self.header(record)
 
 
 class RuleDirective(SphinxDirective):
@@ -95,6 +95,8 @@ class RuleDirective(SphinxDirective):
         self.set_source_info(container)
         if check_need_id(location, need_id, prefix, "rule"):
             fields = {NOT_VERIFIABLE: reason} if reason else {}
+            if policy is not None:
+                fields[DOC_STATUS] = policy.status
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:
                 container["ids"] = [need_id]
@@ -113,6 +115,7 @@ class RuleDirective(SphinxDirective):
                 else "No checklist item verifies this rule yet."
             )
             container += placeholder(self, need_id, backlink(VERIFIES), "Verified by", empty)
+            container += placeholder(self, need_id, backlink(EXEMPTS), "Exceptions", "")
         return [container]
 
 

@@ -57,7 +57,28 @@ def need_body(directive: SphinxDirective) -> nodes.container:
 def placeholder(
     directive: SphinxDirective, need_id: str, link: str, label: str, empty: str
 ) -> trace_list:
-    """Where the needs linked through ``link`` will be listed (``empty`` if none)."""
+    """Where the needs linked through ``link`` will be listed.
+
+    With none linked, ``empty`` is shown instead, or nothing when it is "".
+    """
     node = trace_list(need_id=need_id, link=link, label=label, empty=empty)
     directive.set_source_info(node)
     return node
+
+
+def simple_table(
+    headers: list[str], rows: list[list[nodes.Node]], classes: list[str]
+) -> nodes.table:
+    """A table with a header row; each cell holds one node (text, link, badge)."""
+    tgroup = nodes.tgroup(cols=len(headers))
+    tgroup += [nodes.colspec(colwidth=1) for _ in headers]
+    head = nodes.row()
+    head += [nodes.entry("", nodes.paragraph(text=h)) for h in headers]
+    tgroup += nodes.thead("", head)
+    body = nodes.tbody()
+    for cells in rows:
+        row = nodes.row()
+        row += [nodes.entry("", nodes.paragraph("", "", cell)) for cell in cells]
+        body += row
+    tgroup += body
+    return nodes.table("", tgroup, classes=classes)

@@ -24,6 +24,25 @@ class DocumentRecord:
     owner: str
     last_reviewed: date
     status: str
+    #: Months between reviews, when the document sets its own interval.
+    review_months: int | None
+    docname: str
+    lineno: int
+
+
+@dataclass
+class ExceptionRecord:
+    """An approved, time-boxed exception to rules."""
+
+    need_id: str
+    title: str
+    exempts: list[str]
+    system: str
+    approved_by: str
+    start: date
+    expires: date
+    #: A worked example, labelled so: never enforced.
+    example: bool
     docname: str
     lineno: int
 
@@ -44,6 +63,7 @@ class DocStore:
 
     documents: list[DocumentRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    exceptions: list[ExceptionRecord] = field(default_factory=list)
     #: The page renders links between needs that other pages may change.
     shows_trace: bool = False
 
@@ -56,6 +76,11 @@ def doc_store(env: BuildEnvironment, docname: str) -> DocStore:
 def all_documents(env: BuildEnvironment) -> list[DocumentRecord]:
     """Every policy, checklist and template of the project, in document order."""
     return [rec for name in sorted(_all(env)) for rec in _all(env)[name].documents]
+
+
+def all_exceptions(env: BuildEnvironment) -> list[ExceptionRecord]:
+    """Every recorded exception of the project, in document order."""
+    return [rec for name in sorted(_all(env)) for rec in _all(env)[name].exceptions]
 
 
 def all_gaps(env: BuildEnvironment) -> list[Gap]:

@@ -32,7 +32,7 @@ class TemplateDirective(DocumentDirective):
         record = self.read_record(page_title(self))
         marker = template_marker()
         self.set_source_info(marker)
-        return [self.header_card(record), marker]
+        return [*self.header(record), marker]
 
 
 def check_template_sections(_app: Sphinx, doctree: nodes.document) -> None:

@@ -83,6 +83,8 @@ def _check_targets(node: trace_list, ids: list[str], needs) -> None:
 
 def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
     refs = [_reference(app, fromdocname, need_id, needs) for need_id in ids]
+    if not refs and not node["empty"]:
+        return []
     if not node["label"]:
         # compact form, for a table cell: the links in one line
         line = nodes.paragraph(classes=["anchor-trace", "anchor-trace-inline"])
