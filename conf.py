@@ -41,3 +41,4 @@ html_favicon = str(HERE / "source" / "_static" / "favicon.svg")
 html_copy_source = False
 html_show_sourcelink = False
 html_theme_options = {"navigation_with_keys": True}
+anchor_trace_baseline = str(HERE / "traceability-baseline.json")

@@ -74,6 +74,32 @@ def serve(session: nox.Session) -> None:
 
 
 @nox.session
+def baseline(session: nox.Session) -> None:
+    """Accept the current links after re-review: all, or those of the IDs given."""
+    install(session)
+    out = BUILD / "baseline"
+    session.run(
+        "sphinx-build",
+        "-b",
+        "html",
+        "-q",
+        "-d",
+        str(BUILD / "baseline-doctrees"),
+        *SPHINX_ARGS,
+        str(out),
+    )
+    session.run(
+        "python",
+        "-m",
+        "anchor_sop.baseline",
+        str(out / "needs.json"),
+        str(ROOT / "traceability-baseline.json"),
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "_ext")},
+    )
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite (real Sphinx builds)."""
     install(session, "test")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,8 @@ pytest_plugins = ("sphinx.testing.fixtures",)
 REPO = Path(__file__).resolve().parent.parent
 EXT = REPO / "_ext"
 README = REPO / "README.md"
+# the extension's modules, for the tests that call them directly
+sys.path.insert(0, str(EXT))
 
 FIXTURE_CONF = f"""
 import sys

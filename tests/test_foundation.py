@@ -43,6 +43,7 @@ def test_sidebar_lists_the_sections_in_spec_order(site):
     assert top_level[: len(SPEC_SECTIONS)] == SPEC_SECTIONS
     # the rest is the "About this manual" group, after the sections
     assert top_level[len(SPEC_SECTIONS) :] == [
+        "Traceability",
         "Review status",
         "Owners",
         "Exceptions",

@@ -22,6 +22,7 @@ from .sections import setup_sections
 from .store import setup_store
 from .template import setup_template
 from .trace import setup_trace
+from .traceability import setup_traceability
 
 __version__ = "0.1.0"
 
@@ -52,6 +53,7 @@ def setup(app: Sphinx) -> dict:
     setup_gaps(app)
     setup_lifecycle(app)
     setup_trace(app)
+    setup_traceability(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,

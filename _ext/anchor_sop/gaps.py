@@ -22,8 +22,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
+from .render import link_to
 from .store import Gap, all_gaps, doc_store
-from .trace import link_to
 
 
 class gap_list(nodes.General, nodes.Element):  # noqa: N801

@@ -39,9 +39,8 @@ from .diagnostics import report
 from .documents import parse_date, review_banner, status_badge
 from .model import DUE_SOON_DAYS, ENFORCEMENT_MODES, EXCEPTION, EXCEPTION_PREFIX, EXEMPTS, RULE
 from .needs_model import check_need_id, create_need
-from .render import id_badge, need_body, simple_table
+from .render import id_badge, link_to, need_body, need_reference, simple_table
 from .store import DocumentRecord, ExceptionRecord, all_documents, all_exceptions, doc_store
-from .trace import link_to, need_reference
 
 #: Badge colour of each review and exception state.
 STATE_COLORS = {

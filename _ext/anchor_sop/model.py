@@ -36,6 +36,8 @@ NOT_VERIFIABLE = "not_verifiable"
 ACCOUNTABLE = "accountable"
 #: Field of rules and items: the status of the document they are in.
 DOC_STATUS = "doc_status"
+#: Field of a rule: the fingerprint of its normalised text (see fingerprint.py).
+FINGERPRINT = "fingerprint"
 #: Fields of an exception.
 EXCEPTION_FIELDS = ("system", "approved_by", "start", "expires")
 
@@ -77,6 +79,11 @@ NEED_FIELDS = {
     },
     DOC_STATUS: {
         "description": "The status of the document the need is in (draft, approved, retired).",
+        "schema": {"type": "string"},
+        "nullable": True,
+    },
+    FINGERPRINT: {
+        "description": "SHA-256 of the rule's normalised title and statement.",
         "schema": {"type": "string"},
         "nullable": True,
     },

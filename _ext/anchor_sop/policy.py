@@ -21,7 +21,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
 from .documents import DocumentDirective, page_title
-from .model import DOC_STATUS, EXEMPTS, NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from .fingerprint import fingerprint
+from .model import DOC_STATUS, EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
 from .needs_model import check_need_id, create_need, replace_need_directive
 from .render import need_body, need_title, permalink, placeholder
 
@@ -93,21 +94,25 @@ class RuleDirective(SphinxDirective):
         prefix = policy.prefix if policy is not None else None
         container = nodes.container(classes=["anchor-need", "anchor-rule"])
         self.set_source_info(container)
+        title_par = nodes.paragraph(
+            "", "", *need_title(need_id or "no ID", title, self), classes=["anchor-need-title"]
+        )
+        body = need_body(self)
         if check_need_id(location, need_id, prefix, "rule"):
-            fields = {NOT_VERIFIABLE: reason} if reason else {}
+            shown_title = next(iter(title_par.findall(nodes.strong))).astext()
+            fields = {FINGERPRINT: fingerprint(shown_title, body.astext())}
+            if reason:
+                fields[NOT_VERIFIABLE] = reason
             if policy is not None:
                 fields[DOC_STATUS] = policy.status
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:
                 container["ids"] = [need_id]
                 container += need_nodes
-        title_par = nodes.paragraph(
-            "", "", *need_title(need_id or "no ID", title, self), classes=["anchor-need-title"]
-        )
         if container["ids"]:
             title_par += permalink(need_id)
         container += title_par
-        container += need_body(self)
+        container += body
         if container["ids"]:
             empty = (
                 f"No checklist item; not checklist-verifiable: {reason}"

@@ -18,7 +18,9 @@ is written.
 from __future__ import annotations
 
 from docutils import nodes
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.nodes import make_refnode
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 
@@ -82,3 +84,19 @@ def simple_table(
         body += row
     tgroup += body
     return nodes.table("", tgroup, classes=classes)
+
+
+def link_to(
+    app: Sphinx, fromdocname: str, docname: str, target_id: str, child: nodes.Node, title=None
+) -> nodes.reference:
+    """A link to the element ``target_id`` of ``docname``, from ``fromdocname``."""
+    if app.builder.name == "singlehtml":
+        # every page is on one page; make_refnode would give "#document-x#target"
+        fromdocname = docname
+    return make_refnode(app.builder, fromdocname, docname, target_id, child, title)
+
+
+def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
+    """A link to ``need``: its ID badge, then its title."""
+    content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))
+    return link_to(app, fromdocname, need["docname"], need["id"], content, need["title"])

@@ -13,29 +13,13 @@ from collections.abc import Iterable
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util.nodes import make_refnode
 from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
-from .model import NEED_LINKS
-from .render import id_badge, trace_list
+from .model import NEED_LINKS, VERIFIES, backlink
+from .render import need_reference, trace_list
 from .store import trace_docs
-
-
-def link_to(
-    app: Sphinx, fromdocname: str, docname: str, target_id: str, child: nodes.Node, title=None
-) -> nodes.reference:
-    """A link to the element ``target_id`` of ``docname``, from ``fromdocname``."""
-    if app.builder.name == "singlehtml":
-        # every page is on one page; make_refnode would give "#document-x#target"
-        fromdocname = docname
-    return make_refnode(app.builder, fromdocname, docname, target_id, child, title)
-
-
-def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
-    """A link to ``need``: its ID badge, then its title."""
-    content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))
-    return link_to(app, fromdocname, need["docname"], need["id"], content, need["title"])
+from .traceability import link_state, state_badge
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -82,7 +66,7 @@ def _check_targets(node: trace_list, ids: list[str], needs) -> None:
 
 
 def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
-    refs = [_reference(app, fromdocname, need_id, needs) for need_id in ids]
+    refs = [_entry(app, fromdocname, node, need_id, needs) for need_id in ids]
     if not refs and not node["empty"]:
         return []
     if not node["label"]:
@@ -104,11 +88,21 @@ def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
     return [nodes.container("", label, items, classes=["anchor-trace"])]
 
 
-def _reference(app: Sphinx, fromdocname: str, need_id: str, needs) -> nodes.Node:
-    target = needs.get(need_id)
+def _entry(app: Sphinx, fromdocname: str, node: trace_list, other_id: str, needs) -> nodes.Node:
+    """The link to ``other_id``; a checklist link also shows if it is suspect or unreviewed."""
+    target = needs.get(other_id)
     if target is None:
-        return nodes.literal(text=f"{need_id} (unknown)")
-    return need_reference(app, fromdocname, target)
+        return nodes.literal(text=f"{other_id} (unknown)")
+    entry = nodes.inline("", "", need_reference(app, fromdocname, target))
+    if node["link"] == VERIFIES:
+        state = link_state(app, node["need_id"], other_id)
+    elif node["link"] == backlink(VERIFIES):
+        state = link_state(app, other_id, node["need_id"])
+    else:
+        state = None
+    if state in ("suspect", "unreviewed"):
+        entry += [nodes.Text(" "), state_badge(state)]
+    return entry
 
 
 def _note_change(app: Sphinx, *_args) -> None:

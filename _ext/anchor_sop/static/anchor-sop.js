@@ -47,3 +47,60 @@
 
   document.querySelectorAll(".anchor-checklist").forEach(setUp);
 })();
+
+// Traceability tables: a filter box above each, and sortable columns.
+(function () {
+  function sortBy(table, column, header) {
+    const body = table.tBodies[0];
+    const ascending = header.getAttribute("aria-sort") !== "ascending";
+    const rows = Array.from(body.rows);
+    const key = (row) => row.cells[column].textContent.trim();
+    rows.sort((a, b) => key(a).localeCompare(key(b), undefined, { numeric: true }));
+    if (!ascending) rows.reverse();
+    for (const th of table.tHead.rows[0].cells) th.removeAttribute("aria-sort");
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    for (const row of rows) body.appendChild(row);
+  }
+
+  function setUp(table) {
+    const filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "anchor-filter";
+    filter.placeholder = "Filter rows";
+    filter.setAttribute("aria-label", "Filter the rows of the table below");
+    const count = document.createElement("span");
+    count.className = "anchor-filter-count";
+    count.setAttribute("role", "status");
+    const bar = document.createElement("div");
+    bar.className = "anchor-filter-bar";
+    bar.append(filter, count);
+    const wrapper = table.closest(".table-wrapper") || table;
+    wrapper.parentNode.insertBefore(bar, wrapper);
+
+    const rows = Array.from(table.tBodies[0].rows);
+    const showCount = () => {
+      const shown = rows.filter((row) => !row.hidden).length;
+      count.textContent = `${shown} of ${rows.length} rows`;
+    };
+    filter.addEventListener("input", () => {
+      const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      for (const row of rows) {
+        const text = row.textContent.toLowerCase();
+        row.hidden = !words.every((word) => text.includes(word));
+      }
+      showCount();
+    });
+    showCount();
+
+    Array.from(table.tHead.rows[0].cells).forEach((th, column) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "anchor-sort";
+      button.textContent = th.textContent.trim();
+      th.replaceChildren(button);
+      button.addEventListener("click", () => sortBy(table, column, th));
+    });
+  }
+
+  document.querySelectorAll("table.anchor-sortable").forEach(setUp);
+})();

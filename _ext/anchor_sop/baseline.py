@@ -1,0 +1,73 @@
+"""Re-baseline the reviewed links after a person re-reviewed them.
+
+    python -m anchor_sop.baseline NEEDS_JSON BASELINE_JSON [ID ...]
+
+Writes, for each link "ITEM verifies RULE" in NEEDS_JSON, the rule's current
+fingerprint into BASELINE_JSON. With IDs, only the links that touch those
+rules or items are accepted; the others keep their reviewed fingerprint. With
+none, every current link is accepted and links that no longer exist are
+dropped. The file is sorted, one link a line, so its diff shows in review
+exactly which links were accepted. ``nox -s baseline`` builds the site and
+runs this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .model import FINGERPRINT, ITEM, RULE, VERIFIES
+from .traceability import link_key
+
+
+def current_links(needs: dict) -> dict[str, str]:
+    """Every link item → rule with the rule's fingerprint now."""
+    links = {}
+    for item in needs.values():
+        if item["type"] != ITEM:
+            continue
+        for rule_id in item.get(VERIFIES) or []:
+            rule = needs.get(rule_id)
+            if rule is not None and rule["type"] == RULE:
+                links[link_key(item["id"], rule_id)] = rule[FINGERPRINT]
+    return links
+
+
+def rebaseline(needs: dict, baseline: dict[str, str], ids: list[str]) -> dict[str, str]:
+    links = current_links(needs)
+    if not ids:
+        return dict(sorted(links.items()))
+    unknown = [i for i in ids if i not in needs]
+    if unknown:
+        raise SystemExit(f"No need has the ID {', '.join(unknown)}; nothing was written.")
+    accepted = {
+        key: value
+        for key, value in links.items()
+        if key.split(f" {VERIFIES} ")[0] in ids or key.split(f" {VERIFIES} ")[1] in ids
+    }
+    return dict(sorted({**baseline, **accepted}.items()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("needs_json", type=Path)
+    parser.add_argument("baseline_json", type=Path)
+    parser.add_argument("ids", nargs="*", help="rules or items whose links were re-reviewed")
+    args = parser.parse_args(argv)
+    data = json.loads(args.needs_json.read_text())
+    needs = data["versions"][data["current_version"]]["needs"]
+    old = json.loads(args.baseline_json.read_text()) if args.baseline_json.is_file() else {}
+    new = rebaseline(needs, old, args.ids)
+    args.baseline_json.write_text(json.dumps(new, indent=1) + "\n")
+    changed = sorted(k for k in new if old.get(k) != new[k])
+    dropped = sorted(set(old) - set(new))
+    print(f"{len(changed)} link(s) accepted, {len(dropped)} dropped, {len(new)} in the baseline.")
+    for key in changed:
+        print(f"  accepted: {key}")
+    for key in dropped:
+        print(f"  dropped:  {key}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,546 @@
+"""Traceability for audits: the report, the coverage gate, suspect links, views, exports.
+
+Everything here is computed from the resolved needs, once per build
+(``write-started``), into a :class:`TraceReport` that the views, the rule
+pages, the warnings and the exports all read.
+
+- **Coverage**: among the rules in force (their document is approved), those
+  not marked ``not-verifiable`` must be verified by at least one checklist item
+  in force. Coverage = verified / must be verified. Draft and retired rules are
+  counted apart.
+- **Gate** (``anchor_coverage_gate``, on by default): each rule that must be
+  verified and is not is a warning at the rule.
+- **Suspect links**: the file ``anchor_trace_baseline`` holds, for each
+  reviewed link "ITEM verifies RULE", the rule's fingerprint at review
+  (:mod:`anchor_sop.fingerprint`). A link whose rule's fingerprint differs is
+  *suspect* (a warning at the rule); a link missing from the file is
+  *unreviewed*. ``python -m anchor_sop.baseline`` re-baselines.
+- **Views** (``traceability`` directive): summary, coverage, matrix, reverse,
+  gaps, responsibility; tables marked ``anchor-sortable`` get a filter box and
+  sortable columns in the browser (static/anchor-sop.js).
+- **Exports**: ``traceability.csv`` and ``traceability.xlsx`` beside the HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
+from sphinx_needs.api import get_needs_view
+
+from .diagnostics import report
+from .model import (
+    ACCOUNTABLE,
+    DOC_STATUS,
+    DOMAIN,
+    FINGERPRINT,
+    GOVERNED_BY,
+    ITEM,
+    NOT_VERIFIABLE,
+    RULE,
+    VERIFIES,
+)
+from .render import id_badge, link_to, need_reference, simple_table
+from .store import all_documents, doc_store
+
+LINK_STATE_COLORS = {"clean": "success", "suspect": "danger", "unreviewed": "warning"}
+EXPORT_CSV = "traceability.csv"
+EXPORT_XLSX = "traceability.xlsx"
+VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
+
+
+def link_key(item_id: str, rule_id: str) -> str:
+    """How a link is named in the baseline file."""
+    return f"{item_id} {VERIFIES} {rule_id}"
+
+
+def load_baseline(path: str) -> dict[str, str]:
+    file = Path(path)
+    return json.loads(file.read_text()) if path and file.is_file() else {}
+
+
+def in_force(need) -> bool:
+    return (need[DOC_STATUS] or "approved") == "approved"
+
+
+@dataclass
+class PolicyCoverage:
+    docname: str
+    title: str
+    rules: list = field(default_factory=list)
+    #: rule ID -> IDs of the items in force that verify it (shared with the report)
+    verifiers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def must_verify(self) -> list:
+        return [r for r in self.rules if not r[NOT_VERIFIABLE]]
+
+    @property
+    def verified(self) -> list:
+        return [r for r in self.must_verify if self.verifiers.get(r["id"])]
+
+
+@dataclass
+class TraceReport:
+    rules: list
+    items: list
+    domains: list
+    #: rule ID -> IDs of the items in force that verify it
+    verifiers: dict[str, list[str]]
+    #: (item ID, rule ID) -> clean | suspect | unreviewed
+    link_states: dict[tuple[str, str], str]
+    policies: list[PolicyCoverage]
+    out_of_force_rules: list
+    out_of_force_items: list
+
+    @property
+    def must_verify(self) -> list:
+        return [r for r in self.rules if not r[NOT_VERIFIABLE]]
+
+    @property
+    def verified(self) -> list:
+        return [r for r in self.must_verify if self.verifiers.get(r["id"])]
+
+    @property
+    def gaps(self) -> list:
+        return [r for r in self.must_verify if not self.verifiers.get(r["id"])]
+
+    @property
+    def not_verifiable(self) -> list:
+        return [r for r in self.rules if r[NOT_VERIFIABLE]]
+
+    @property
+    def orphans(self) -> list:
+        return [i for i in self.items if not i[VERIFIES]]
+
+    def count(self, state: str) -> int:
+        return sum(1 for s in self.link_states.values() if s == state)
+
+    @property
+    def coverage_percent(self) -> float:
+        return 100.0 * len(self.verified) / len(self.must_verify) if self.must_verify else 100.0
+
+
+def build_report(app: Sphinx) -> TraceReport:
+    needs = get_needs_view(app)
+    baseline = load_baseline(app.config.anchor_trace_baseline)
+    by_type: dict[str, list] = {RULE: [], ITEM: [], DOMAIN: []}
+    for need in sorted(needs.values(), key=lambda n: n["id"]):
+        if need["type"] in by_type:
+            by_type[need["type"]].append(need)
+    rules = [r for r in by_type[RULE] if in_force(r)]
+    items = [i for i in by_type[ITEM] if in_force(i)]
+    link_states = {}
+    verifiers: dict[str, list[str]] = {}
+    for item in items:
+        for rule_id in item[VERIFIES]:
+            rule = needs.get(rule_id)
+            if rule is None or rule["type"] != RULE:
+                continue  # reported where the link is written (trace.py)
+            verifiers.setdefault(rule_id, []).append(item["id"])
+            reviewed = baseline.get(link_key(item["id"], rule_id))
+            link_states[(item["id"], rule_id)] = (
+                "unreviewed"
+                if reviewed is None
+                else "clean"
+                if reviewed == rule[FINGERPRINT]
+                else "suspect"
+            )
+    titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
+    policies: dict[str, PolicyCoverage] = {}
+    for rule in rules:
+        policies.setdefault(
+            rule["docname"],
+            PolicyCoverage(
+                rule["docname"], titles.get(rule["docname"], rule["docname"]), [], verifiers
+            ),
+        ).rules.append(rule)
+    return TraceReport(
+        rules=rules,
+        items=items,
+        domains=by_type[DOMAIN],
+        verifiers=verifiers,
+        link_states=link_states,
+        policies=sorted(policies.values(), key=lambda p: p.title),
+        out_of_force_rules=[r for r in by_type[RULE] if not in_force(r)],
+        out_of_force_items=[i for i in by_type[ITEM] if not in_force(i)],
+    )
+
+
+def trace_report(app: Sphinx) -> TraceReport:
+    """The report of this build (computed on first use, after reading)."""
+    if getattr(app, "anchor_sop_report", None) is None:
+        app.anchor_sop_report = build_report(app)
+    return app.anchor_sop_report
+
+
+def _check(app: Sphinx, _builder=None) -> None:
+    """Compute the report for this build; report gaps (the gate) and suspect links."""
+    app.anchor_sop_report = None
+    result = trace_report(app)
+    if app.config.anchor_coverage_gate:
+        for rule in result.gaps:
+            report(
+                (rule["docname"], rule["lineno"]),
+                "coverage_gap",
+                f"No checklist item verifies rule {rule['id']} ({rule['title']})",
+                f"add {rule['id']} to ':verifies:' of the item that checks it, or mark the "
+                "rule ':not-verifiable: <reason>'",
+            )
+    suspects: dict[str, list[str]] = {}
+    for (item_id, rule_id), state in sorted(result.link_states.items()):
+        if state == "suspect":
+            suspects.setdefault(rule_id, []).append(item_id)
+    needs = get_needs_view(app)
+    for rule_id, item_ids in suspects.items():
+        rule = needs[rule_id]
+        report(
+            (rule["docname"], rule["lineno"]),
+            "suspect_link",
+            f"Rule {rule_id} changed since its links were reviewed; suspect: {', '.join(item_ids)}",
+            f"re-review {', '.join(item_ids)} against the rule, then run "
+            f"'nox -s baseline -- {rule_id}'",
+        )
+
+
+# --- rendering --------------------------------------------------------------------
+
+
+def state_badge(state: str) -> sd_badge:
+    return sd_badge(
+        state,
+        state,
+        classes=[*create_bdg_classes(LINK_STATE_COLORS[state], False), f"anchor-link-{state}"],
+    )
+
+
+def link_state(app: Sphinx, item_id: str, rule_id: str) -> str | None:
+    return trace_report(app).link_states.get((item_id, rule_id))
+
+
+class traceability_view(nodes.General, nodes.Element):  # noqa: N801
+    """Placeholder for one view of the report (``view`` names it)."""
+
+
+class TraceabilityDirective(SphinxDirective):
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        view = self.arguments[0]
+        if view not in VIEWS:
+            report(
+                (self.env.docname, self.lineno),
+                "unknown_view",
+                f"There is no traceability view {view!r}",
+                f"use one of {', '.join(VIEWS)}",
+            )
+            return []
+        doc_store(self.env, self.env.docname).shows_trace = True
+        node = traceability_view(view=view)
+        self.set_source_info(node)
+        return [node]
+
+
+def _links(app, fromdocname, needs_list) -> nodes.Node:
+    line = nodes.inline()
+    for index, need in enumerate(needs_list):
+        if index:
+            line += nodes.Text(", ")
+        line += link_to(
+            app, fromdocname, need["docname"], need["id"], id_badge(need["id"]), need["title"]
+        )
+    return line if needs_list else nodes.Text("—")
+
+
+def _percent(verified: int, total: int) -> str:
+    return f"{100.0 * verified / total:.0f}%" if total else "—"
+
+
+def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.Node]:
+    figures = [
+        ("Rules in force", len(result.rules)),
+        ("Rules that must be verified", len(result.must_verify)),
+        ("Rules verified", len(result.verified)),
+        ("Coverage", f"{result.coverage_percent:.1f}%"),
+        ("Gaps (rules not yet verified)", len(result.gaps)),
+        ("Rules not checklist-verifiable", len(result.not_verifiable)),
+        ("Checklist items in force", len(result.items)),
+        ("Items that verify no rule (orphans)", len(result.orphans)),
+        ("Links item → rule", len(result.link_states)),
+        ("Suspect links", result.count("suspect")),
+        ("Unreviewed links", result.count("unreviewed")),
+        ("Draft or retired rules (not counted)", len(result.out_of_force_rules)),
+        ("Draft or retired items (not counted)", len(result.out_of_force_items)),
+    ]
+    table = simple_table(
+        ["Figure", "Value"],
+        [[nodes.Text(name), nodes.Text(str(value))] for name, value in figures],
+        classes=["anchor-trace-summary"],
+    )
+    result_nodes: list[nodes.Node] = [table]
+    if app.builder.format == "html":
+        folder = posixpath.dirname(fromdocname)
+        para = nodes.paragraph(text="Exports: ")
+        for index, (name, label) in enumerate(
+            [
+                (EXPORT_XLSX, "matrix as XLSX (one sheet per view)"),
+                (EXPORT_CSV, "matrix as CSV"),
+                ("needs.json", "needs.json (every need, for tools)"),
+            ]
+        ):
+            if index:
+                para += nodes.Text("; ")
+            para += nodes.reference("", label, refuri=posixpath.relpath(name, folder or "."))
+        result_nodes.append(para)
+    return result_nodes
+
+
+def _coverage(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    rows = [
+        [
+            link_to(app, fromdocname, p.docname, "", nodes.Text(p.title)),
+            nodes.Text(str(len(p.rules))),
+            nodes.Text(str(len(p.must_verify))),
+            nodes.Text(str(len(p.verified))),
+            nodes.Text(_percent(len(p.verified), len(p.must_verify))),
+        ]
+        for p in result.policies
+    ]
+    rows.append(
+        [
+            nodes.strong(text="Total"),
+            nodes.strong(text=str(len(result.rules))),
+            nodes.strong(text=str(len(result.must_verify))),
+            nodes.strong(text=str(len(result.verified))),
+            nodes.strong(text=_percent(len(result.verified), len(result.must_verify))),
+        ]
+    )
+    return [
+        simple_table(
+            ["Policy", "Rules", "Must be verified", "Verified", "Coverage"],
+            rows,
+            classes=["anchor-trace-coverage"],
+        )
+    ]
+
+
+def _rule_state(result: TraceReport, rule) -> str:
+    if result.verifiers.get(rule["id"]):
+        return "verified"
+    return "not verifiable" if rule[NOT_VERIFIABLE] else "gap"
+
+
+def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    needs = get_needs_view(app)
+    titles = {p.docname: p.title for p in result.policies}
+    rows = []
+    for rule in result.rules:
+        verifying = nodes.inline()
+        for item_id in result.verifiers.get(rule["id"], []):
+            entry = nodes.inline(
+                "",
+                "",
+                need_reference(app, fromdocname, needs[item_id]),
+                classes=["anchor-matrix-entry"],
+            )
+            if (state := result.link_states.get((item_id, rule["id"]))) not in (None, "clean"):
+                entry += [nodes.Text(" "), state_badge(state)]
+            verifying += entry
+        rows.append(
+            [
+                nodes.Text(titles.get(rule["docname"], rule["docname"])),
+                link_to(app, fromdocname, rule["docname"], rule["id"], id_badge(rule["id"])),
+                nodes.Text(rule["title"]),
+                verifying if result.verifiers.get(rule["id"]) else nodes.Text("—"),
+                nodes.Text(_rule_state(result, rule)),
+            ]
+        )
+    return [
+        simple_table(
+            ["Policy", "Rule", "Title", "Verified by", "State"],
+            rows,
+            classes=["anchor-trace-matrix", "anchor-sortable"],
+        )
+    ]
+
+
+def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    needs = get_needs_view(app)
+    rows = [
+        [
+            link_to(app, fromdocname, item["docname"], item["id"], id_badge(item["id"])),
+            nodes.Text(item["title"]),
+            _links(app, fromdocname, [needs[r] for r in item[VERIFIES] if r in needs]),
+        ]
+        for item in result.items
+    ]
+    orphans = nodes.paragraph(text=f"Orphans — items that verify no rule ({len(result.orphans)}): ")
+    orphans += _links(app, fromdocname, result.orphans)
+    return [
+        simple_table(
+            ["Item", "Title", "Verifies"], rows, classes=["anchor-trace-reverse", "anchor-sortable"]
+        ),
+        nodes.rubric(text="Orphans"),
+        orphans,
+    ]
+
+
+def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    gap_rows = [
+        [
+            link_to(app, fromdocname, r["docname"], r["id"], id_badge(r["id"])),
+            nodes.Text(r["title"]),
+        ]
+        for r in result.gaps
+    ]
+    reason_rows = [
+        [
+            link_to(app, fromdocname, r["docname"], r["id"], id_badge(r["id"])),
+            nodes.Text(r["title"]),
+            nodes.Text(r[NOT_VERIFIABLE]),
+        ]
+        for r in result.not_verifiable
+    ]
+    return [
+        nodes.rubric(text=f"Rules no checklist item verifies yet ({len(gap_rows)})"),
+        simple_table(["Rule", "Title"], gap_rows, classes=["anchor-trace-gaps"])
+        if gap_rows
+        else nodes.paragraph(text="None: every rule that must be verified is."),
+        nodes.rubric(text=f"Rules marked not checklist-verifiable ({len(reason_rows)})"),
+        simple_table(
+            ["Rule", "Title", "Reason"],
+            reason_rows,
+            classes=["anchor-trace-not-verifiable", "anchor-sortable"],
+        ),
+    ]
+
+
+def _responsibility(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    needs = get_needs_view(app)
+    rows = [
+        [
+            link_to(app, fromdocname, d["docname"], d["id"], id_badge(d["id"])),
+            nodes.Text(d["title"]),
+            nodes.Text(d[ACCOUNTABLE] or "—"),
+            _links(app, fromdocname, [needs[r] for r in d[GOVERNED_BY] if r in needs]),
+        ]
+        for d in result.domains
+    ]
+    return [
+        simple_table(
+            ["Row", "Domain", "Accountable", "Governing rules"],
+            rows,
+            classes=["anchor-trace-responsibility", "anchor-sortable"],
+        )
+    ]
+
+
+RENDERERS = {
+    "summary": _summary,
+    "coverage": _coverage,
+    "matrix": _matrix,
+    "reverse": _reverse,
+    "gaps": _gaps,
+    "responsibility": _responsibility,
+}
+
+
+def _resolve_views(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
+    for node in list(doctree.findall(traceability_view)):
+        node.replace_self(RENDERERS[node["view"]](app, fromdocname, trace_report(app)))
+
+
+# --- exports ----------------------------------------------------------------------
+
+
+def export_rows(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
+    """Each view as rows of text, header first: the CSV and XLSX read these."""
+    needs = get_needs_view(app)
+    titles = {p.docname: p.title for p in result.policies}
+    matrix = [["Policy", "Rule", "Rule title", "Rule state", "Item", "Item title", "Link state"]]
+    for rule in result.rules:
+        verifying = result.verifiers.get(rule["id"]) or [""]
+        for item_id in verifying:
+            matrix.append(
+                [
+                    titles.get(rule["docname"], rule["docname"]),
+                    rule["id"],
+                    rule["title"],
+                    _rule_state(result, rule),
+                    item_id,
+                    needs[item_id]["title"] if item_id else "",
+                    result.link_states.get((item_id, rule["id"]), ""),
+                ]
+            )
+    coverage = [["Policy", "Rules", "Must be verified", "Verified", "Coverage %"]] + [
+        [
+            p.title,
+            len(p.rules),
+            len(p.must_verify),
+            len(p.verified),
+            round(100.0 * len(p.verified) / len(p.must_verify), 1) if p.must_verify else "",
+        ]
+        for p in result.policies
+    ]
+    reverse = [["Item", "Item title", "Verifies"]] + [
+        [i["id"], i["title"], ", ".join(i[VERIFIES])] for i in result.items
+    ]
+    gaps = (
+        [["Rule", "Rule title", "Gap or reason it is not checklist-verifiable"]]
+        + [[r["id"], r["title"], "gap: no verifying item"] for r in result.gaps]
+        + [[r["id"], r["title"], r[NOT_VERIFIABLE]] for r in result.not_verifiable]
+    )
+    responsibility = [["Row", "Domain", "Accountable", "Governing rules"]] + [
+        [d["id"], d["title"], d[ACCOUNTABLE] or "", ", ".join(d[GOVERNED_BY])]
+        for d in result.domains
+    ]
+    return {
+        "Matrix": matrix,
+        "Coverage": coverage,
+        "Reverse": reverse,
+        "Gaps": gaps,
+        "Responsibility": responsibility,
+    }
+
+
+def write_exports(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    sheets = export_rows(app, trace_report(app))
+    outdir = Path(app.outdir)
+    with (outdir / EXPORT_CSV).open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(sheets["Matrix"])
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+        for column, values in enumerate(zip(*rows, strict=True), start=1):
+            width = max(len(str(v)) for v in values)
+            sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 60)
+        for cell in sheet[1]:
+            cell.font = cell.font.copy(bold=True)
+    workbook.save(outdir / EXPORT_XLSX)
+
+
+def setup_traceability(app: Sphinx) -> None:
+    app.add_config_value("anchor_coverage_gate", True, "env", types=(bool,))
+    app.add_config_value("anchor_trace_baseline", "", "env", types=(str,))
+    app.add_node(traceability_view)
+    app.add_directive("traceability", TraceabilityDirective)
+    # after sphinx-needs has resolved every need (its handler runs at 500)
+    app.connect("write-started", _check, priority=600)
+    app.connect("doctree-resolved", _resolve_views)
+    app.connect("build-finished", write_exports)

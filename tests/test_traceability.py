@@ -1,0 +1,281 @@
+"""Coverage, gaps, orphans, the gate, suspect links and exports, on a small project."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+
+from anchor_sop.baseline import rebaseline
+from anchor_sop.fingerprint import normalise
+from conftest import warnings_of, write_pages
+
+POLICY = """# Access Policy
+
+:::{policy}
+:id-prefix: AAA
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+:::
+
+:::{rule} Named accounts
+:id: AAA-01
+Give every operator a named account.
+:::
+
+:::{rule} Quarterly access review
+:id: AAA-02
+Review access **quarterly**.
+:::
+
+:::{rule} Audit trail
+:id: AAA-03
+:not-verifiable: The system records it itself.
+Keep an audit trail.
+:::
+
+:::{rule} Break-glass account
+:id: AAA-04
+Seal the break-glass account.
+:::
+"""
+
+DRAFT = """# Draft Policy
+
+:::{policy}
+:id-prefix: DRF
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+:status: draft
+:::
+
+:::{rule} Not yet in force
+:id: DRF-01
+Something new.
+:::
+"""
+
+CHECKLIST = """# Access Checks
+
+::::{checklist} Access checks
+:id-prefix: CHK
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+
+:::{item} Accounts are named
+:id: CHK-01
+:verifies: AAA-01, AAA-02
+:::
+
+:::{item} Access reviewed this quarter
+:id: CHK-02
+:verifies: AAA-02
+:::
+
+:::{item} Coffee machine cleaned
+:id: CHK-03
+:::
+::::
+"""
+
+VIEWS = {
+    f"view_{view}": f"# {view}\n\n```{{traceability}} {view}\n```\n"
+    for view in ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
+}
+PAGES = {"policy": POLICY, "draft": DRAFT, "checklist": CHECKLIST, **VIEWS}
+
+
+@pytest.fixture
+def project(make_app, tmp_path):
+    """Build the project as often as a test needs, with a baseline file beside it."""
+    srcdir = tmp_path / "src"
+    baseline = tmp_path / "baseline.json"
+
+    def _build(pages=PAGES, fresh=True, **overrides):
+        write_pages(srcdir, pages)
+        app = make_app(
+            "html",
+            srcdir=srcdir,
+            freshenv=fresh,
+            confoverrides={"anchor_trace_baseline": str(baseline), **overrides},
+        )
+        app.build()
+        app.cleanup()
+        return app
+
+    _build.baseline = baseline
+    return _build
+
+
+def rows(app, page: str, table_class: str) -> list[list[str]]:
+    soup = BeautifulSoup((app.outdir / f"{page}.html").read_text(), "html.parser")
+    return [
+        [" ".join(td.get_text(" ").split()) for td in tr.find_all("td")]
+        for tr in soup.select(f"table.{table_class} tbody tr")
+    ]
+
+
+def needs_of(app) -> dict:
+    data = json.loads((app.outdir / "needs.json").read_text())
+    return data["versions"][data["current_version"]]["needs"]
+
+
+def accept_all(project, app) -> None:
+    project.baseline.write_text(json.dumps(rebaseline(needs_of(app), {}, [])))
+
+
+def test_summary_figures(project):
+    app = project(anchor_coverage_gate=False)
+    figures = dict(rows(app, "view_summary", "anchor-trace-summary"))
+    assert figures == {
+        "Rules in force": "4",
+        "Rules that must be verified": "3",
+        "Rules verified": "2",
+        "Coverage": "66.7%",
+        "Gaps (rules not yet verified)": "1",
+        "Rules not checklist-verifiable": "1",
+        "Checklist items in force": "3",
+        "Items that verify no rule (orphans)": "1",
+        "Links item → rule": "3",
+        "Suspect links": "0",
+        "Unreviewed links": "3",
+        "Draft or retired rules (not counted)": "1",
+        "Draft or retired items (not counted)": "0",
+    }
+
+
+def test_coverage_per_policy_excludes_drafts(project):
+    app = project(anchor_coverage_gate=False)
+    assert rows(app, "view_coverage", "anchor-trace-coverage") == [
+        ["Access Policy", "4", "3", "2", "67%"],
+        ["Total", "4", "3", "2", "67%"],
+    ]
+
+
+def test_matrix_rows(project):
+    app = project(anchor_coverage_gate=False)
+    matrix = rows(app, "view_matrix", "anchor-trace-matrix")
+    assert [r[1] for r in matrix] == ["AAA-01", "AAA-02", "AAA-03", "AAA-04"]
+    assert matrix[1][3] == (
+        "CHK-01 Accounts are named unreviewed CHK-02 Access reviewed this quarter unreviewed"
+    )
+    assert [r[4] for r in matrix] == ["verified", "verified", "not verifiable", "gap"]
+
+
+def test_reverse_view_and_orphans(project):
+    app = project(anchor_coverage_gate=False)
+    reverse = rows(app, "view_reverse", "anchor-trace-reverse")
+    assert [(r[0], r[2]) for r in reverse] == [
+        ("CHK-01", "AAA-01 , AAA-02"),
+        ("CHK-02", "AAA-02"),
+        ("CHK-03", "—"),
+    ]
+    text = (app.outdir / "view_reverse.html").read_text()
+    assert "items that verify no rule (1)" in text
+
+
+def test_gaps_and_not_verifiable_listed_apart(project):
+    app = project(anchor_coverage_gate=False)
+    assert rows(app, "view_gaps", "anchor-trace-gaps") == [["AAA-04", "Break-glass account"]]
+    assert rows(app, "view_gaps", "anchor-trace-not-verifiable") == [
+        ["AAA-03", "Audit trail", "The system records it itself."]
+    ]
+
+
+def test_gate_names_each_unverified_rule_with_its_place(project):
+    warnings = warnings_of(project())
+    assert len(warnings) == 1
+    line = POLICY.splitlines().index(":::{rule} Break-glass account") + 1
+    assert f"policy.md:{line}: WARNING: No checklist item verifies rule AAA-04" in warnings[0]
+    assert "[anchor.coverage_gap]" in warnings[0]
+
+
+def test_links_are_unreviewed_then_clean_then_suspect_then_clean(project):
+    app = project(anchor_coverage_gate=False)
+    assert warnings_of(app) == []
+    accept_all(project, app)
+
+    app = project(anchor_coverage_gate=False)
+    figures = dict(rows(app, "view_summary", "anchor-trace-summary"))
+    assert (figures["Unreviewed links"], figures["Suspect links"]) == ("0", "0")
+
+    changed = POLICY.replace("Review access **quarterly**.", "Review access yearly.")
+    app = project({**PAGES, "policy": changed}, anchor_coverage_gate=False)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1
+    line = changed.splitlines().index(":::{rule} Quarterly access review") + 1
+    assert (
+        f"policy.md:{line}: WARNING: Rule AAA-02 changed since its links were reviewed; "
+        "suspect: CHK-01, CHK-02"
+    ) in warnings[0]
+    rule = BeautifulSoup((app.outdir / "policy.html").read_text(), "html.parser").find(id="AAA-02")
+    assert len(rule.select(".anchor-link-suspect")) == 2
+    figures = dict(rows(app, "view_summary", "anchor-trace-summary"))
+    assert figures["Suspect links"] == "2"
+
+    # the owner re-reviews the links of AAA-02 and accepts them
+    old = json.loads(project.baseline.read_text())
+    project.baseline.write_text(json.dumps(rebaseline(needs_of(app), old, ["AAA-02"])))
+    app = project({**PAGES, "policy": changed}, anchor_coverage_gate=False)
+    assert warnings_of(app) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Review access **quarterly**.", "Review   access\n**quarterly**."),  # white space
+        ("Review access **quarterly**.", "Review access *quarterly*."),  # formatting
+        ("Review access **quarterly**.", "Review access `quarterly`."),  # formatting
+    ],
+    ids=["whitespace", "emphasis", "code"],
+)
+def test_layout_edits_do_not_make_links_suspect(project, old, new):
+    accept_all(project, project(anchor_coverage_gate=False))
+    app = project({**PAGES, "policy": POLICY.replace(old, new)}, anchor_coverage_gate=False)
+    assert warnings_of(app) == []
+
+
+def test_normalisation():
+    assert normalise("Title", "a  b\n\tc") == "Title a b c"
+    assert normalise("Title", "ﬁle") == "Title file"  # NFKC
+    assert normalise("T", "must") != normalise("T", "MUST")
+
+
+def test_csv_and_xlsx_match_needs_json(project):
+    app = project(anchor_coverage_gate=False)
+    needs = needs_of(app)
+    with (app.outdir / "traceability.csv").open(newline="") as stream:
+        table = list(csv.reader(stream))
+    assert table[0] == [
+        "Policy",
+        "Rule",
+        "Rule title",
+        "Rule state",
+        "Item",
+        "Item title",
+        "Link state",
+    ]
+    links = {(r[4], r[1]) for r in table[1:] if r[4]}
+    expected = {(i["id"], r) for i in needs.values() if i["type"] == "item" for r in i["verifies"]}
+    assert links == expected
+    for row in table[1:]:
+        assert row[2] == needs[row[1]]["title"]
+
+    workbook = load_workbook(app.outdir / "traceability.xlsx")
+    assert workbook.sheetnames == ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
+    sheet = workbook["Matrix"]
+    assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width >= len("Quarterly access review")
+    reverse = workbook["Reverse"]
+    assert [c.value for c in reverse[2]] == ["CHK-01", "Accounts are named", "AAA-01, AAA-02"]
+
+
+def test_summary_links_the_exports(project):
+    app = project(anchor_coverage_gate=False)
+    soup = BeautifulSoup((app.outdir / "view_summary.html").read_text(), "html.parser")
+    hrefs = {a["href"] for a in soup.select("article a")}
+    assert {"traceability.xlsx", "traceability.csv", "needs.json"} <= hrefs
