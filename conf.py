@@ -40,5 +40,11 @@ html_title = "Anchor SOP"
 html_favicon = str(HERE / "source" / "_static" / "favicon.svg")
 html_copy_source = False
 html_show_sourcelink = False
+# internal site: no links out to the tools' home pages in the footer
+html_show_sphinx = False
 html_theme_options = {"navigation_with_keys": True}
 anchor_trace_baseline = str(HERE / "traceability-baseline.json")
+
+# 404.html, served by the host for unknown addresses (absolute links: any depth)
+html_extra_path = [str(HERE / "source" / "_extra")]
+exclude_patterns = ["_extra"]

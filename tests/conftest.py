@@ -95,3 +95,85 @@ def readme_snippets() -> dict[str, str]:
 
 def pytest_addoption(parser) -> None:
     parser.addoption("--snapshot-update", action="store_true", help="rewrite the doctree snapshots")
+
+
+# --- the published site, served and driven in a real browser ----------------------
+
+
+def security_headers() -> dict[str, str]:
+    """The response headers the host sends (vercel.json is the one place)."""
+    import json
+
+    config = json.loads((REPO / "vercel.json").read_text())
+    return {h["key"]: h["value"] for h in config["headers"][0]["headers"]}
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    """``site`` served on 127.0.0.1 as the host serves it: its headers, its 404 page."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    headers = security_headers()
+    root = site.outdir
+
+    class Handler(SimpleHTTPRequestHandler):
+        def end_headers(self) -> None:
+            for key, value in headers.items():
+                self.send_header(key, value)
+            super().end_headers()
+
+        def send_error(self, code, message=None, explain=None) -> None:
+            if code != 404:
+                return super().send_error(code, message, explain)
+            body = (root / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def system_chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; Playwright's own browser where it is absent."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=system_chromium(),
+            args=[
+                "--no-sandbox",  # CI runs as root
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def site_pages(site) -> list[str]:
+    """Every HTML page of the built site, as paths relative to its root."""
+    return sorted(
+        str(p.relative_to(site.outdir))
+        for p in site.outdir.rglob("*.html")
+        if not p.relative_to(site.outdir).parts[0].startswith("_")
+    )

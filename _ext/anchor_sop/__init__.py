@@ -18,6 +18,7 @@ from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
 from .needs_model import configure_needs
 from .policy import setup_policy
+from .render import setup_render
 from .sections import setup_sections
 from .store import setup_store
 from .template import setup_template
@@ -27,10 +28,16 @@ from .traceability import setup_traceability
 __version__ = "0.1.0"
 
 STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _add_static_path(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
+
+
+def _add_templates_path(_app: Sphinx, config) -> None:
+    # read when the builder loads its templates, before builder-inited
+    config.templates_path.append(str(TEMPLATES))
 
 
 def setup(app: Sphinx) -> dict:
@@ -40,10 +47,12 @@ def setup(app: Sphinx) -> dict:
     # before sphinx-needs resolves its configuration (priority 12)
     app.connect("config-inited", configure_needs, priority=5)
     app.connect("builder-inited", _add_static_path)
+    app.connect("config-inited", _add_templates_path)
     app.add_css_file("anchor-sop.css")
     app.add_js_file("anchor-sop.js", loading_method="defer")
     app.connect("env-check-consistency", check_unique_prefixes)
     setup_store(app)
+    setup_render(app)
     setup_html(app)
     setup_policy(app)
     setup_checklist(app)

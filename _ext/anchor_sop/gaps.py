@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
-from .render import link_to
+from .render import RESOLVE_EVENT, link_to
 from .store import Gap, all_gaps, doc_store
 
 
@@ -137,4 +137,4 @@ def setup_gaps(app: Sphinx) -> None:
     app.add_directive("gap", GapDirective)
     app.add_directive("gap-list", GapListDirective)
     app.add_directive("planned-pages", PlannedPagesDirective)
-    app.connect("doctree-resolved", resolve_gap_lists)
+    app.connect(RESOLVE_EVENT, resolve_gap_lists)

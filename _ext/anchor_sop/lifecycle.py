@@ -39,7 +39,7 @@ from .diagnostics import report
 from .documents import parse_date, review_banner, status_badge
 from .model import DUE_SOON_DAYS, ENFORCEMENT_MODES, EXCEPTION, EXCEPTION_PREFIX, EXEMPTS, RULE
 from .needs_model import check_need_id, create_need
-from .render import id_badge, link_to, need_body, need_reference, simple_table
+from .render import RESOLVE_EVENT, id_badge, link_to, need_body, need_reference, simple_table
 from .store import DocumentRecord, ExceptionRecord, all_documents, all_exceptions, doc_store
 
 #: Badge colour of each review and exception state.
@@ -481,5 +481,5 @@ def setup_lifecycle(app: Sphinx) -> None:
     app.connect("doctree-read", _mark_draft_titles, priority=600)
     app.connect("env-get-updated", _rewrite_on_new_day)
     app.connect("env-check-consistency", check_lifecycle)
-    app.connect("doctree-resolved", _resolve_review_banners)
-    app.connect("doctree-resolved", _resolve_registers)
+    app.connect(RESOLVE_EVENT, _resolve_review_banners)
+    app.connect(RESOLVE_EVENT, _resolve_registers)

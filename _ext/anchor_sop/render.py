@@ -13,15 +13,37 @@ A need renders as::
 ``trace_list`` is a placeholder: the links it shows are known only once every
 document has been read, so :mod:`anchor_sop.trace` replaces it when the page
 is written.
+
+Every such placeholder of the extension is replaced on ``RESOLVE_EVENT``,
+which :class:`ResolvePlaceholders` emits as a post-transform: before the
+theme's own post-transforms (furo wraps tables so they scroll), which
+``doctree-resolved`` would come too late for.
 """
 
 from __future__ import annotations
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
+
+RESOLVE_EVENT = "anchor-sop-resolve"
+
+
+class ResolvePlaceholders(SphinxPostTransform):
+    """Emit ``RESOLVE_EVENT`` (document, docname) so each placeholder is replaced."""
+
+    default_priority = 400
+
+    def run(self, **_kwargs) -> None:
+        self.app.events.emit(RESOLVE_EVENT, self.document, self.env.docname)
+
+
+def setup_render(app: Sphinx) -> None:
+    app.add_event(RESOLVE_EVENT)
+    app.add_post_transform(ResolvePlaceholders)
 
 
 class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)

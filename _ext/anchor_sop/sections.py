@@ -27,6 +27,7 @@ from sphinx.util.nodes import make_refnode
 from sphinx_design.shared import create_component
 
 from .diagnostics import report
+from .render import RESOLVE_EVENT
 from .store import doc_store
 
 
@@ -105,4 +106,4 @@ def setup_sections(app: Sphinx) -> None:
     app.add_node(section_cards)
     app.add_directive("section-cards", SectionCardsDirective)
     app.connect("doctree-read", note_sections)
-    app.connect("doctree-resolved", resolve_section_cards)
+    app.connect(RESOLVE_EVENT, resolve_section_cards)

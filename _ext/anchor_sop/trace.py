@@ -17,7 +17,7 @@ from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
-from .render import need_reference, trace_list
+from .render import RESOLVE_EVENT, need_reference, trace_list
 from .store import trace_docs
 from .traceability import link_state, state_badge
 
@@ -126,4 +126,4 @@ def setup_trace(app: Sphinx) -> None:
     app.connect("env-purge-doc", _note_change)
     app.connect("env-before-read-docs", _note_read)
     app.connect("env-get-updated", _rewrite_trace_pages)
-    app.connect("doctree-resolved", resolve_trace_lists)
+    app.connect(RESOLVE_EVENT, resolve_trace_lists)

@@ -47,7 +47,7 @@ from .model import (
     RULE,
     VERIFIES,
 )
-from .render import id_badge, link_to, need_reference, simple_table
+from .render import RESOLVE_EVENT, id_badge, link_to, need_reference, simple_table
 from .store import all_documents, doc_store
 
 LINK_STATE_COLORS = {"clean": "success", "suspect": "danger", "unreviewed": "warning"}
@@ -542,5 +542,5 @@ def setup_traceability(app: Sphinx) -> None:
     app.add_directive("traceability", TraceabilityDirective)
     # after sphinx-needs has resolved every need (its handler runs at 500)
     app.connect("write-started", _check, priority=600)
-    app.connect("doctree-resolved", _resolve_views)
+    app.connect(RESOLVE_EVENT, _resolve_views)
     app.connect("build-finished", write_exports)

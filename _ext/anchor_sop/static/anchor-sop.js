@@ -104,3 +104,21 @@
 
   document.querySelectorAll("table.anchor-sortable").forEach(setUp);
 })();
+
+// A region that scrolls sideways (a wide table or code block) must be reachable
+// by keyboard, so it takes focus.
+(function () {
+  for (const region of document.querySelectorAll(".table-wrapper, pre")) {
+    if (region.scrollWidth > region.clientWidth) region.tabIndex = 0;
+  }
+})();
+
+// Printed pages say where they came from.
+(function () {
+  const article = document.querySelector("article");
+  if (!article) return;
+  const source = document.createElement("p");
+  source.className = "anchor-print-url";
+  source.textContent = `Printed from ${location.href.split("#")[0]}`;
+  article.append(source);
+})();

@@ -1,0 +1,279 @@
+"""The published site in a real browser: what an operator sees and clicks.
+
+The site is served on 127.0.0.1 with the host's headers (vercel.json), so
+every page here also runs under the production Content Security Policy.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from test_foundation import SPEC_SECTIONS
+
+from conftest import site_pages
+
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+# pages that are not part of the manual's navigation
+NOT_IN_NAVIGATION = {"404.html", "index.html", "genindex.html", "permalink.html", "search.html"}
+
+
+class Watch:
+    """What went wrong while a page loaded: console errors, failures, foreign requests."""
+
+    def __init__(self, page, origin: str) -> None:
+        self.problems: list[str] = []
+        self.origin = origin
+        page.on(
+            "console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}")
+        )
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        page.on("response", self._response)
+        page.route("**/*", self._route)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and not response.url.endswith("/404-probe"):
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(self.origin) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.problems.append(f"request to another host: {url}")
+            route.abort()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context()
+    context.add_init_script(CSP_RECORDER)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+def test_every_page_loads_cleanly_under_the_csp(site, server, context):
+    page = context.new_page()
+    watch = Watch(page, server)
+    for path in site_pages(site):
+        page.goto(f"{server}/{path}", wait_until="networkidle")
+        violations = page.evaluate("window.__cspViolations")
+        assert violations == [], (path, violations)
+    assert watch.problems == []
+
+
+def test_sidebar_title_and_page_order(server, page):
+    page.goto(f"{server}/intro.html")
+    top_level = page.locator(".sidebar-tree li.toctree-l1 > a").all_inner_texts()
+    assert top_level[:13] == SPEC_SECTIONS
+    page.goto(f"{server}/backup-and-restore/backup-policy.html")
+    page.click("a.sidebar-brand")
+    assert page.url == f"{server}/intro.html"
+    page.goto(f"{server}/intro.html")
+    page.click("a.next-page")
+    assert page.url == f"{server}/production-ownership/index.html"
+    page.click("a.next-page")
+    assert page.url.endswith("/production-ownership/production-ownership-policy.html")
+    page.click("a.prev-page")
+    assert page.url == f"{server}/production-ownership/index.html"
+
+
+def test_every_page_is_reachable_from_the_start_page(site, server, page):
+    seen, todo = set(), ["intro.html"]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        page.goto(f"{server}/{path}")
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            url = urlparse(urljoin(page.url, href))
+            if url.netloc == urlparse(server).netloc and url.path.endswith(".html"):
+                todo.append(url.path.lstrip("/"))
+    assert set(site_pages(site)) - NOT_IN_NAVIGATION <= seen
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("BKP-03", "backup-policy.html"),
+        ("off-host", "backup-policy.html"),
+        ("break-glass", None),
+        ("Twilio SMS escalation", "sms-escalation-policy.html"),
+    ],
+    ids=["rule-id", "words", "nothing", "phrase"],
+)
+def test_search_finds_rules_by_id_and_words(server, page, query, expected):
+    page.goto(f"{server}/search.html?q={query}")
+    page.wait_for_selector("#search-results .search-summary, #search-results p")
+    page.wait_for_function("!document.querySelector('#search-progress')?.textContent")
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "a => a.map(x => x.href)")
+    if expected is None:
+        assert hrefs == []
+    else:
+        assert any(expected in href for href in hrefs), hrefs
+
+
+CHECKLIST = "system-handoff-acceptance/handoff-acceptance-checklist.html"
+
+
+def test_checklist_ticks_by_mouse_and_keyboard_persist_and_reset(server, page):
+    page.goto(f"{server}/{CHECKLIST}")
+    progress = page.locator(".anchor-progress")
+    assert progress.inner_text() == "0 of 10 done"
+    page.get_by_label("HAC-01 Acceptance criteria met").click()  # the label ticks it
+    page.locator('input[data-item="HAC-02"]').focus()
+    page.keyboard.press("Space")
+    assert progress.inner_text() == "2 of 10 done"
+
+    page.reload()
+    assert page.locator('input[data-item="HAC-01"]').is_checked()
+    assert page.locator('input[data-item="HAC-02"]').is_checked()
+    assert not page.locator('input[data-item="HAC-03"]').is_checked()
+    assert page.locator(".anchor-progress").inner_text() == "2 of 10 done"
+
+    # another checklist page keeps its own ticks
+    page.goto(f"{server}/client-onboarding/new-managed-system-onboarding-checklist.html")
+    assert page.locator(".anchor-progress").inner_text() == "0 of 15 done"
+
+    page.goto(f"{server}/{CHECKLIST}")
+    page.get_by_role("button", name="Reset checklist").click()
+    assert page.locator(".anchor-progress").inner_text() == "0 of 10 done"
+    page.reload()
+    assert page.locator("input.anchor-check-input:checked").count() == 0
+
+
+def test_matrix_filters_and_sorts(server, page):
+    page.goto(f"{server}/traceability/matrix.html")
+    rows = page.locator("table.anchor-trace-matrix tbody tr")
+    total = rows.count()
+    assert total > 50
+    page.get_by_label("Filter the rows of the table below").fill("backup")
+    visible = page.locator("table.anchor-trace-matrix tbody tr:visible")
+    assert 0 < visible.count() < total
+    assert all("backup" in text.lower() for text in visible.all_inner_texts())
+    assert page.locator(".anchor-filter-count").inner_text() == f"{visible.count()} of {total} rows"
+
+    page.get_by_label("Filter the rows of the table below").fill("")
+    ids = page.locator("table.anchor-trace-matrix tbody tr td:nth-child(2)")
+    sort_by_rule = page.get_by_role("button", name="Rule")
+    sort_by_rule.click()
+    assert ids.all_inner_texts() == sorted(
+        ids.all_inner_texts(), key=lambda i: (i.split("-")[0], int(i.split("-")[1]))
+    )
+    assert page.locator("th", has=sort_by_rule).get_attribute("aria-sort") == "ascending"
+    sort_by_rule.click()
+    assert ids.all_inner_texts()[0] > ids.all_inner_texts()[-1]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_phone_viewport_tables_scroll_instead_of_overflowing(browser, server, scheme):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, color_scheme=scheme)
+    page = context.new_page()
+    for path in (
+        "traceability/matrix.html",
+        "production-ownership/production-ownership-policy.html",
+        "monitoring-and-alerting/alert-severity-matrix.html",
+    ):
+        page.goto(f"{server}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        wrapper = page.locator(".table-wrapper").first
+        assert wrapper.evaluate("w => getComputedStyle(w).overflowX") == "auto"
+        assert wrapper.evaluate("w => w.scrollWidth > w.clientWidth"), path
+    theme = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert (theme == "rgb(255, 255, 255)") == (scheme == "light")
+    context.close()
+
+
+def test_permalink_by_rule_id(server, page):
+    page.goto(f"{server}/permalink.html?id=BKP-03")
+    page.wait_for_url("**/backup-and-restore/backup-policy.html#BKP-03")
+    assert page.locator("#BKP-03").is_visible()
+
+
+def test_unknown_address_gets_the_404_page(server, page):
+    response = page.goto(f"{server}/no/such/page.html")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    page.click("text=Go to the start page of Anchor SOP")
+    assert page.url == f"{server}/intro.html"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_on_any_page(browser, site, server, scheme):
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    axe = Axe()
+    found = {}
+    for path in site_pages(site):
+        if path in ("permalink.html", "index.html"):
+            continue  # redirect helpers with no content of their own
+        page.goto(f"{server}/{path}", wait_until="networkidle")
+        results = axe.run(page)
+        serious = [
+            f"{v['id']}: {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:200]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    context.close()
+    assert found == {}
+
+
+def test_print_layout_of_a_checklist(server, page):
+    page.goto(f"{server}/{CHECKLIST}")
+    page.emulate_media(media="print")
+    for hidden in (
+        ".sidebar-drawer",
+        ".toc-drawer",
+        ".anchor-checklist-controls",
+        ".related-pages",
+    ):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    boxes = page.locator("input.anchor-check-input")
+    assert boxes.count() == 10
+    assert boxes.first.is_visible()
+    footer = page.locator(".anchor-print-url")
+    assert footer.inner_text() == f"Printed from {server}/{CHECKLIST}"
+    item = page.locator("li#HAC-01")
+    assert item.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    # the list itself may split between items (furo keeps lists whole, which
+    # pushes a long checklist off the page)
+    items = page.locator("ol.anchor-checklist-items")
+    assert items.evaluate("e => getComputedStyle(e).breakInside") == "auto"
+    assert len(page.pdf(format="A4")) > 10_000  # Chromium lays the page out for paper
+
+
+def test_print_layout_of_a_policy_and_the_matrix(server, page):
+    page.goto(f"{server}/backup-and-restore/backup-policy.html")
+    page.emulate_media(media="print")
+    assert page.locator("#BKP-01").evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    assert not page.locator(".sidebar-drawer").is_visible()
+    page.goto(f"{server}/traceability/matrix.html")
+    page.emulate_media(media="print")
+    head = page.locator("table.anchor-trace-matrix thead")
+    assert head.evaluate("e => getComputedStyle(e).display") == "table-header-group"
+    assert (
+        page.locator("table.anchor-trace-matrix tr")
+        .nth(3)
+        .evaluate("e => getComputedStyle(e).breakInside")
+        == "avoid"
+    )
+    assert not page.locator(".anchor-filter-bar").is_visible()
