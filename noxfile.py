@@ -1,4 +1,4 @@
-"""One session per job: docs, serve, tests, lint."""
+"""One session per job: docs, serve, tests, lint, bench, baseline."""
 
 from __future__ import annotations
 
@@ -107,9 +107,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Build speed and memory: real site and 1k/5k/20k needs (`-- --quick`: site + 1k)."""
+    install(session)
+    session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting of the Python code."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    paths = ["_ext", "tests", "conf.py", "noxfile.py"]
+    paths = ["_ext", "tests", "bench", "conf.py", "noxfile.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)

@@ -16,6 +16,7 @@ from .gaps import setup_gaps
 from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
+from .navigation import setup_navigation
 from .needs_model import configure_needs
 from .policy import setup_policy
 from .render import setup_render
@@ -54,6 +55,7 @@ def setup(app: Sphinx) -> dict:
     setup_store(app)
     setup_render(app)
     setup_html(app)
+    setup_navigation(app)
     setup_policy(app)
     setup_checklist(app)
     setup_template(app)

@@ -60,7 +60,7 @@ class GapDirective(SphinxDirective):
 
 class GapListDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        doc_store(self.env, self.env.docname).shows_trace = True
+        doc_store(self.env, self.env.docname).shows_all = True
         node = gap_list()
         self.set_source_info(node)
         return [node]

@@ -5,10 +5,8 @@
 - furo wraps each table in a scrolling ``div`` and copies the table's
   attributes onto it, ids included: the same id twice on the page. The id is
   kept on the table alone.
-- furo gives the sidebar's expand checkboxes ``role="switch"`` without the
-  ``aria-checked`` that role requires; a plain checkbox already says whether it
-  is checked, so the role is dropped. Its toctree captions are
-  ``role="heading"`` without the required ``aria-level``: they get level 2.
+
+furo's sidebar navigation is fixed and written in :mod:`anchor_sop.navigation`.
 """
 
 from __future__ import annotations
@@ -40,17 +38,7 @@ class AnchorHTMLTranslator(HTML5Translator):
             self.body[-1] = tag.replace("<th", f'<th scope="{"col" if in_head else "row"}"', 1)
 
 
-def _plain_nav_checkboxes(_app, _pagename, _templatename, context, _doctree) -> None:
-    tree = context.get("furo_navigation_tree")
-    if tree:
-        context["furo_navigation_tree"] = tree.replace(' role="switch"', "").replace(
-            'class="caption" role="heading"', 'class="caption" role="heading" aria-level="2"'
-        )
-
-
 def setup_html(app: Sphinx) -> None:
-    # after furo computes the navigation tree (its handler runs at 500)
-    app.connect("html-page-context", _plain_nav_checkboxes, priority=600)
     app.add_post_transform(TableWrapperIds)
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, AnchorHTMLTranslator)

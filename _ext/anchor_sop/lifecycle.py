@@ -337,7 +337,7 @@ class register(nodes.General, nodes.Element):  # noqa: N801
 def register_directive(kind: str) -> type[SphinxDirective]:
     class RegisterDirective(SphinxDirective):
         def run(self) -> list[nodes.Node]:
-            doc_store(self.env, self.env.docname).shows_trace = True
+            doc_store(self.env, self.env.docname).shows_all = True
             node = register(kind=kind)
             self.set_source_info(node)
             return [node]

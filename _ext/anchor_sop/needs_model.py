@@ -120,7 +120,10 @@ def create_need(
         return None
     # sphinx-needs post-processes only the documents it knows hold needs
     add_doc(env, env.docname)
-    doc_store(env, env.docname).shows_trace = True
+    store = doc_store(env, env.docname)
+    store.need_ids.add(need_id)
+    for name in NEED_LINKS:
+        store.links_to.update(fields.get(name) or [])
     return need_nodes
 
 

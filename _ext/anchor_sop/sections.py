@@ -37,7 +37,7 @@ class section_cards(nodes.General, nodes.Element):  # noqa: N801
 
 class SectionCardsDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        doc_store(self.env, self.env.docname).shows_trace = True
+        doc_store(self.env, self.env.docname).shows_all = True
         node = section_cards()
         self.set_source_info(node)
         return [node]

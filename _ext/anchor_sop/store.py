@@ -64,8 +64,12 @@ class DocStore:
     documents: list[DocumentRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exceptions: list[ExceptionRecord] = field(default_factory=list)
-    #: The page renders links between needs that other pages may change.
-    shows_trace: bool = False
+    #: IDs of the needs written on the page.
+    need_ids: set[str] = field(default_factory=set)
+    #: IDs its needs link to: the page shows their titles, they show its needs.
+    links_to: set[str] = field(default_factory=set)
+    #: The page shows figures or lists drawn from every page (views, registers).
+    shows_all: bool = False
 
 
 def doc_store(env: BuildEnvironment, docname: str) -> DocStore:
@@ -88,9 +92,9 @@ def all_gaps(env: BuildEnvironment) -> list[Gap]:
     return [gap for name in sorted(_all(env)) for gap in _all(env)[name].gaps]
 
 
-def trace_docs(env: BuildEnvironment) -> set[str]:
-    """The documents whose rendering depends on needs of other documents."""
-    return {name for name, store in _all(env).items() if store.shows_trace}
+def stores(env: BuildEnvironment) -> dict[str, DocStore]:
+    """Every document's record, by document name (read-only use)."""
+    return _all(env)
 
 
 def _all(env: BuildEnvironment) -> dict[str, DocStore]:

@@ -2,8 +2,10 @@
 
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
 sphinx-needs' resolved data. Because a page shows links written on other
-pages, every page that shows links is rewritten whenever any page changed:
-stock sphinx-needs leaves such pages stale on an incremental build.
+pages, an incremental build rewrites, besides the pages it re-read, every page
+whose needs link to or from the needs of those pages, and the aggregate pages
+(:func:`pages_to_rewrite`); when the reviewed-links baseline changed, every
+page with needs.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from sphinx_needs.api import get_needs_view
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
 from .render import RESOLVE_EVENT, need_reference, trace_list
-from .store import trace_docs
-from .traceability import link_state, state_badge
+from .store import stores
+from .traceability import baseline_fingerprint, link_state, state_badge
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -105,25 +107,75 @@ def _entry(app: Sphinx, fromdocname: str, node: trace_list, other_id: str, needs
     return entry
 
 
-def _note_change(app: Sphinx, *_args) -> None:
-    app.anchor_sop_changed = True
+class Changes:
+    """What this build re-read: the needs it touched and the needs they link to."""
+
+    def __init__(self) -> None:
+        self.needs: set[str] = set()
+        self.targets: set[str] = set()
+        self.read: set[str] = set()
+        self.any = False
+
+    def note(self, store) -> None:
+        self.needs |= store.need_ids
+        self.targets |= store.links_to
 
 
-def _rewrite_trace_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
-    """After any page changed, rewrite every page that shows links between needs."""
-    if getattr(app, "anchor_sop_changed", False):
-        return sorted(trace_docs(env))
-    return []
+def _changes(app: Sphinx) -> Changes:
+    if not hasattr(app, "anchor_sop_changes"):
+        app.anchor_sop_changes = Changes()
+    return app.anchor_sop_changes
+
+
+def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    """Before a page's records go, note the needs it had and what they linked to."""
+    changes = _changes(app)
+    changes.any = True
+    if docname in stores(env):
+        changes.note(stores(env)[docname])
 
 
 def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
-    if docnames:
-        _note_change(app)
+    changes = _changes(app)
+    changes.read |= set(docnames)
+    changes.any = changes.any or bool(docnames)
+
+
+def pages_to_rewrite(env: BuildEnvironment, changes: Changes, baseline_changed: bool) -> set[str]:
+    """The pages whose links or figures a change on other pages may alter.
+
+    A page shows the titles of the needs its needs link to, and the needs that
+    link to its needs; aggregate pages show everything. Stock sphinx-needs
+    leaves such pages stale on an incremental build.
+    """
+    for docname in changes.read:
+        if docname in stores(env):
+            changes.note(stores(env)[docname])
+    affected = set()
+    for docname, store in stores(env).items():
+        if (
+            store.shows_all
+            or store.links_to & changes.needs
+            or store.need_ids & (changes.targets | changes.needs)
+            or (baseline_changed and store.need_ids)
+        ):
+            affected.add(docname)
+    return affected - changes.read
+
+
+def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
+    changes = _changes(app)
+    baseline = baseline_fingerprint(app.config.anchor_trace_baseline)
+    baseline_changed = getattr(env, "anchor_sop_baseline", None) != baseline
+    env.anchor_sop_baseline = baseline
+    if not changes.any and not baseline_changed:
+        return []
+    return sorted(pages_to_rewrite(env, changes, baseline_changed))
 
 
 def setup_trace(app: Sphinx) -> None:
     app.add_node(trace_list)
-    app.connect("env-purge-doc", _note_change)
+    app.connect("env-purge-doc", _note_purge)
     app.connect("env-before-read-docs", _note_read)
-    app.connect("env-get-updated", _rewrite_trace_pages)
+    app.connect("env-get-updated", _rewrite_linked_pages)
     app.connect(RESOLVE_EVENT, resolve_trace_lists)

@@ -24,6 +24,7 @@ pages, the warnings and the exports all read.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -59,6 +60,12 @@ VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
 def link_key(item_id: str, rule_id: str) -> str:
     """How a link is named in the baseline file."""
     return f"{item_id} {VERIFIES} {rule_id}"
+
+
+def baseline_fingerprint(path: str) -> str:
+    """What the baseline file holds now (its bytes' hash; "" when there is none)."""
+    file = Path(path)
+    return hashlib.sha256(file.read_bytes()).hexdigest() if path and file.is_file() else ""
 
 
 def load_baseline(path: str) -> dict[str, str]:
@@ -242,7 +249,7 @@ class TraceabilityDirective(SphinxDirective):
                 f"use one of {', '.join(VIEWS)}",
             )
             return []
-        doc_store(self.env, self.env.docname).shows_trace = True
+        doc_store(self.env, self.env.docname).shows_all = True
         node = traceability_view(view=view)
         self.set_source_info(node)
         return [node]

@@ -1,0 +1,195 @@
+"""The sidebar navigation, computed once per build instead of once per page.
+
+furo asks Sphinx for the whole toctree on every page and rewrites it with
+BeautifulSoup: the cost grows with pages², the main superlinear term of a
+large build. Here furo's own output is computed once, for the root page, and
+read into a light tree; each page then gets it as a string, with its links
+made relative to the page and the path to the page marked current, exactly as
+furo would have written it (``tests/test_navigation.py`` compares every page).
+
+The same place makes furo's navigation valid: its expand checkboxes lose
+``role="switch"``, which would require an ``aria-checked`` a checkbox does not
+need, and its captions (``role="heading"``) get the required ``aria-level``.
+``anchor_fast_navigation = False`` restores furo's own computation (and keeps
+the ARIA fixes).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from html import escape
+
+from bs4 import BeautifulSoup, Tag
+from furo.navigation import get_navigation_tree
+from sphinx.application import Sphinx
+
+#: The arguments furo passes to ``toctree()`` for the sidebar.
+FURO_TOCTREE_ARGS = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
+EXPAND_ICON = '<span class="icon"><svg><use href="#svg-arrow-right"></use></svg></span>'
+
+
+@dataclass
+class NavItem:
+    docname: str
+    title_html: str
+    #: The text of the title, as furo puts it in the checkbox's label.
+    title_text: str
+    depth: int
+    checkbox: int | None = None
+    children: list[NavItem] = field(default_factory=list)
+
+    def contains(self, docname: str) -> bool:
+        return self.docname == docname or any(c.contains(docname) for c in self.children)
+
+
+@dataclass
+class NavGroup:
+    caption_html: str | None
+    items: list[NavItem]
+
+
+def valid_aria(tree: str) -> str:
+    """furo's navigation with the ARIA fixes (see the module's docstring)."""
+    return tree.replace(' role="switch"', "").replace(
+        'class="caption" role="heading"', 'class="caption" role="heading" aria-level="2"'
+    )
+
+
+class Navigation:
+    """furo's sidebar tree, read once, written for any page."""
+
+    def __init__(self, app: Sphinx) -> None:
+        builder = app.builder
+        root = app.config.root_doc
+        html = get_navigation_tree(builder._get_local_toctree(root, **FURO_TOCTREE_ARGS))
+        self.builder = builder
+        self.root = root
+        self.groups: list[NavGroup] = []
+        soup = BeautifulSoup(html, "html.parser")
+        caption = None
+        for element in soup.children:
+            if not isinstance(element, Tag):
+                continue
+            if element.name == "p" and "caption" in element.get("class", []):
+                caption = element.decode_contents()
+            elif element.name == "ul":
+                self.groups.append(NavGroup(caption, self._items(element, 1)))
+                caption = None
+            else:
+                raise ValueError(f"unexpected navigation element <{element.name}>")
+
+    def _items(self, ul: Tag, depth: int) -> list[NavItem]:
+        items = []
+        for li in ul.find_all("li", recursive=False):
+            link = li.find("a", recursive=False)
+            href = link["href"]
+            if "://" in href or "#" in href or not href.endswith(self.builder.out_suffix):
+                raise ValueError(f"unexpected navigation link {href!r}")
+            target = posixpath.normpath(
+                posixpath.join(posixpath.dirname(self.root), href[: -len(self.builder.out_suffix)])
+            )
+            checkbox = li.find("input", recursive=False)
+            sub = li.find("ul", recursive=False)
+            items.append(NavItem(
+                docname=target,
+                title_html=link.decode_contents(),
+                title_text=link.text,
+                depth=depth,
+                checkbox=int(checkbox["id"].rsplit("-", 1)[1]) if checkbox else None,
+                children=self._items(sub, depth + 1) if sub else [],
+            ))
+        return items
+
+    def render(self, pagename: str) -> str:
+        out: list[str] = []
+        for group in self.groups:
+            if group.caption_html is not None:
+                out.append(
+                    f'<p class="caption" role="heading" aria-level="2">{group.caption_html}</p>\n'
+                )
+            self._render_list(group.items, pagename, out)
+        return "".join(out)
+
+    def _render_list(self, items: list[NavItem], pagename: str, out: list[str]) -> None:
+        current = any(item.contains(pagename) for item in items)
+        out.append('<ul class="current">\n' if current else "<ul>\n")
+        for item in items:
+            self._render_item(item, pagename, out)
+        out.append("</ul>\n")
+
+    def _render_item(self, item: NavItem, pagename: str, out: list[str]) -> None:
+        on_path = item.contains(pagename)
+        is_page = item.docname == pagename
+        classes = [f"toctree-l{item.depth}"]
+        if on_path:
+            classes.append("current")
+        if item.children:
+            classes.append("has-children")
+        deepest = is_page or (
+            on_path and not any(c.contains(pagename) for c in item.children)
+        )
+        if on_path and deepest:
+            classes.append("current-page")
+        if is_page:
+            link = f'<a class="current reference internal" href="#">{item.title_html}</a>'
+        else:
+            href = self.builder.get_relative_uri(pagename, item.docname)
+            link = f'<a class="reference internal" href="{escape(href)}">{item.title_html}</a>'
+        out.append(f'<li class="{" ".join(classes)}">{link}')
+        if item.children:
+            name = f"toctree-checkbox-{item.checkbox}"
+            label = escape(f"Toggle navigation of {item.title_text}")
+            checked = ' checked=""' if on_path else ""
+            out.append(
+                f'<input aria-label="{label}"{checked} class="toctree-checkbox" id="{name}" '
+                f'name="{name}" type="checkbox"/><label for="{name}">{EXPAND_ICON}</label>'
+            )
+            self._render_list(item.children, pagename, out)
+        out.append("</li>\n")
+
+
+def _fast(app: Sphinx) -> bool:
+    """Fast navigation is for the page-per-document ``html`` builder (singlehtml and
+    dirhtml link differently and keep furo's own computation)."""
+    return app.config.anchor_fast_navigation and app.builder.name == "html"
+
+
+def _navigation(app: Sphinx) -> Navigation:
+    if getattr(app, "anchor_sop_navigation", None) is None:
+        app.anchor_sop_navigation = Navigation(app)
+    return app.anchor_sop_navigation
+
+
+def _forget(app: Sphinx, *_args) -> None:
+    app.anchor_sop_navigation = None
+
+
+def _skip_furo_tree(app: Sphinx, _pagename, _templatename, context, _doctree) -> None:
+    """Before furo: its sidebar call to ``toctree()`` returns nothing to compute."""
+    if not _fast(app) or "toctree" not in context:
+        return
+    toctree = context["toctree"]
+
+    def toctree_except_furo_sidebar(**kwargs):
+        return "" if kwargs == FURO_TOCTREE_ARGS else toctree(**kwargs)
+
+    context["toctree"] = toctree_except_furo_sidebar
+
+
+def _set_tree(app: Sphinx, pagename, _templatename, context, _doctree) -> None:
+    """After furo: the sidebar tree, from the tree read once."""
+    if "furo_navigation_tree" not in context:
+        return
+    if _fast(app) and "toctree" in context:
+        context["furo_navigation_tree"] = _navigation(app).render(pagename)
+    else:
+        context["furo_navigation_tree"] = valid_aria(context["furo_navigation_tree"])
+
+
+def setup_navigation(app: Sphinx) -> None:
+    app.add_config_value("anchor_fast_navigation", True, "html", types=(bool,))
+    app.connect("write-started", _forget)
+    # furo computes its tree in its html-page-context handler, at priority 500
+    app.connect("html-page-context", _skip_furo_tree, priority=400)
+    app.connect("html-page-context", _set_tree, priority=600)

@@ -1,0 +1,46 @@
+"""The navigation computed once per build is furo's, byte for byte, on every page."""
+
+from __future__ import annotations
+
+import shutil
+
+from sphinx.testing.util import SphinxTestApp
+
+from conftest import REPO, SITE_CONF, site_pages
+
+
+def test_fast_navigation_writes_the_same_pages_as_furo(site, tmp_path):
+    srcdir = tmp_path / "source"
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    furo_app = SphinxTestApp(
+        "html", srcdir=srcdir, freshenv=True, confoverrides={"anchor_fast_navigation": False}
+    )
+    try:
+        furo_app.build()
+    finally:
+        furo_app.cleanup()
+    assert site.config.anchor_fast_navigation is True
+    pages = site_pages(site)
+    assert len(pages) > 40
+    different = [
+        page
+        for page in pages
+        if (site.outdir / page).read_bytes() != (furo_app.outdir / page).read_bytes()
+    ]
+    assert different == []
+
+
+def test_navigation_marks_the_path_to_the_page(site):
+    html = (site.outdir / "backup-and-restore" / "restore-testing-policy.html").read_text()
+    assert (
+        '<li class="toctree-l1 current has-children"><a class="reference internal" '
+        'href="index.html">Backup and Restore</a>' in html
+    )
+    assert (
+        '<li class="toctree-l2 current current-page"><a class="current reference internal" '
+        'href="#">Restore Testing Policy</a></li>' in html
+    )
+    assert 'href="../intro.html"' in html
+    assert 'role="switch"' not in html
+    assert 'class="caption" role="heading" aria-level="2"' in html
