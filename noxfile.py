@@ -40,6 +40,8 @@ def docs(session: nox.Session) -> None:
         "--keep-going",
         "-n",
         "-q",
+        "-j",
+        "auto",  # one worker per core: the output is the same as a serial build's
         "-d",
         str(BUILD / "doctrees"),
         *SPHINX_ARGS,

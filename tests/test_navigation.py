@@ -44,3 +44,21 @@ def test_navigation_marks_the_path_to_the_page(site):
     assert 'href="../intro.html"' in html
     assert 'role="switch"' not in html
     assert 'class="caption" role="heading" aria-level="2"' in html
+
+
+def test_parallel_build_writes_the_same_pages(site, tmp_path):
+    """``nox -s docs`` builds with -j auto; the pages must not depend on it."""
+    srcdir = tmp_path / "source"
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    parallel = SphinxTestApp("html", srcdir=srcdir, freshenv=True, parallel=2)
+    try:
+        parallel.build()
+    finally:
+        parallel.cleanup()
+    different = [
+        page
+        for page in site_pages(site)
+        if (site.outdir / page).read_bytes() != (parallel.outdir / page).read_bytes()
+    ]
+    assert different == []

@@ -91,14 +91,16 @@ class Navigation:
             )
             checkbox = li.find("input", recursive=False)
             sub = li.find("ul", recursive=False)
-            items.append(NavItem(
-                docname=target,
-                title_html=link.decode_contents(),
-                title_text=link.text,
-                depth=depth,
-                checkbox=int(checkbox["id"].rsplit("-", 1)[1]) if checkbox else None,
-                children=self._items(sub, depth + 1) if sub else [],
-            ))
+            items.append(
+                NavItem(
+                    docname=target,
+                    title_html=link.decode_contents(),
+                    title_text=link.text,
+                    depth=depth,
+                    checkbox=int(checkbox["id"].rsplit("-", 1)[1]) if checkbox else None,
+                    children=self._items(sub, depth + 1) if sub else [],
+                )
+            )
         return items
 
     def render(self, pagename: str) -> str:
@@ -126,9 +128,7 @@ class Navigation:
             classes.append("current")
         if item.children:
             classes.append("has-children")
-        deepest = is_page or (
-            on_path and not any(c.contains(pagename) for c in item.children)
-        )
+        deepest = is_page or (on_path and not any(c.contains(pagename) for c in item.children))
         if on_path and deepest:
             classes.append("current-page")
         if is_page:
