@@ -3,9 +3,10 @@
     python bench/run.py [--quick] [--sizes 1000 5000 20000] [--runs 3] [--json FILE]
 
 For the real site and each corpus size it measures, as whole ``sphinx-build``
-processes run as ``nox -s docs`` runs them (``-j auto``: one worker per core): a cold build (fresh output), a no-op rebuild, a one-page edit
-rebuild (and checks that another page shows the edit), and the peak memory
-(RSS) of the cold build. Each figure is the median of ``--runs`` runs. It
+processes run as ``nox -s docs`` runs them (``-j auto``: one worker per core):
+a cold build (fresh output), a no-op rebuild, a one-page edit rebuild (and
+checks that another page shows the edit), and the peak memory (RSS) of the
+cold build. Each figure is the median of ``--runs`` runs. It
 prints one table, with the growth exponent of the cold build between
 consecutive sizes (time ∝ needs^k), and writes the same figures as JSON.
 """
