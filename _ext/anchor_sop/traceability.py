@@ -517,14 +517,21 @@ def export_rows(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     }
 
 
+def _note_written(app: Sphinx, _doctree, _docname) -> None:
+    app.anchor_sop_wrote_pages = True
+
+
 def write_exports(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    outdir = Path(app.outdir)
+    unchanged = not getattr(app, "anchor_sop_wrote_pages", False)
+    if unchanged and (outdir / EXPORT_CSV).is_file() and (outdir / EXPORT_XLSX).is_file():
+        return  # no page was rewritten, so neither are the figures the exports hold
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
     sheets = export_rows(app, trace_report(app))
-    outdir = Path(app.outdir)
     with (outdir / EXPORT_CSV).open("w", newline="", encoding="utf-8") as stream:
         csv.writer(stream).writerows(sheets["Matrix"])
     workbook = Workbook()
@@ -550,4 +557,5 @@ def setup_traceability(app: Sphinx) -> None:
     # after sphinx-needs has resolved every need (its handler runs at 500)
     app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
+    app.connect(RESOLVE_EVENT, _note_written)
     app.connect("build-finished", write_exports)
