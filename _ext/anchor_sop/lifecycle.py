@@ -39,7 +39,15 @@ from .diagnostics import report
 from .documents import parse_date, review_banner, status_badge
 from .model import DUE_SOON_DAYS, ENFORCEMENT_MODES, EXCEPTION, EXCEPTION_PREFIX, EXEMPTS, RULE
 from .needs_model import check_need_id, create_need
-from .render import RESOLVE_EVENT, id_badge, link_to, need_body, need_reference, simple_table
+from .render import (
+    RESOLVE_EVENT,
+    id_badge,
+    id_link,
+    link_to,
+    need_body,
+    need_reference,
+    simple_table,
+)
 from .store import DocumentRecord, ExceptionRecord, all_documents, all_exceptions, doc_store
 
 #: Badge colour of each review and exception state.
@@ -408,14 +416,7 @@ def _owners(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 for index, need in enumerate(rules):
                     if index:
                         entry += nodes.Text(" ")
-                    entry += link_to(
-                        app,
-                        fromdocname,
-                        need["docname"],
-                        need["id"],
-                        id_badge(need["id"]),
-                        need["title"],
-                    )
+                    entry += id_link(app, fromdocname, need)
             items += nodes.list_item("", entry)
         result.append(items)
     return result

@@ -118,6 +118,13 @@ def link_to(
     return make_refnode(app.builder, fromdocname, docname, target_id, child, title)
 
 
+def id_link(app: Sphinx, fromdocname: str, need) -> nodes.reference:
+    """A link to ``need`` shown as its ID badge (its title as the tooltip)."""
+    return link_to(
+        app, fromdocname, need["docname"], need["id"], id_badge(need["id"]), need["title"]
+    )
+
+
 def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
     """A link to ``need``: its ID badge, then its title."""
     content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))

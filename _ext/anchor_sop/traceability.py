@@ -48,7 +48,7 @@ from .model import (
     RULE,
     VERIFIES,
 )
-from .render import RESOLVE_EVENT, id_badge, link_to, need_reference, simple_table
+from .render import RESOLVE_EVENT, id_link, link_to, need_reference, simple_table
 from .store import all_documents, doc_store
 
 LINK_STATE_COLORS = {"clean": "success", "suspect": "danger", "unreviewed": "warning"}
@@ -260,9 +260,7 @@ def _links(app, fromdocname, needs_list) -> nodes.Node:
     for index, need in enumerate(needs_list):
         if index:
             line += nodes.Text(", ")
-        line += link_to(
-            app, fromdocname, need["docname"], need["id"], id_badge(need["id"]), need["title"]
-        )
+        line += id_link(app, fromdocname, need)
     return line if needs_list else nodes.Text("—")
 
 
@@ -363,7 +361,7 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
         rows.append(
             [
                 nodes.Text(titles.get(rule["docname"], rule["docname"])),
-                link_to(app, fromdocname, rule["docname"], rule["id"], id_badge(rule["id"])),
+                id_link(app, fromdocname, rule),
                 nodes.Text(rule["title"]),
                 verifying if result.verifiers.get(rule["id"]) else nodes.Text("—"),
                 nodes.Text(_rule_state(result, rule)),
@@ -382,7 +380,7 @@ def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     needs = get_needs_view(app)
     rows = [
         [
-            link_to(app, fromdocname, item["docname"], item["id"], id_badge(item["id"])),
+            id_link(app, fromdocname, item),
             nodes.Text(item["title"]),
             _links(app, fromdocname, [needs[r] for r in item[VERIFIES] if r in needs]),
         ]
@@ -402,14 +400,14 @@ def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     gap_rows = [
         [
-            link_to(app, fromdocname, r["docname"], r["id"], id_badge(r["id"])),
+            id_link(app, fromdocname, r),
             nodes.Text(r["title"]),
         ]
         for r in result.gaps
     ]
     reason_rows = [
         [
-            link_to(app, fromdocname, r["docname"], r["id"], id_badge(r["id"])),
+            id_link(app, fromdocname, r),
             nodes.Text(r["title"]),
             nodes.Text(r[NOT_VERIFIABLE]),
         ]
@@ -433,7 +431,7 @@ def _responsibility(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     needs = get_needs_view(app)
     rows = [
         [
-            link_to(app, fromdocname, d["docname"], d["id"], id_badge(d["id"])),
+            id_link(app, fromdocname, d),
             nodes.Text(d["title"]),
             nodes.Text(d[ACCOUNTABLE] or "—"),
             _links(app, fromdocname, [needs[r] for r in d[GOVERNED_BY] if r in needs]),
