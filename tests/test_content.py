@@ -361,3 +361,14 @@ def test_real_site_traceability_is_clean(site):
         )
     )
     assert (site.outdir / "traceability.xlsx").is_file()
+
+
+def test_the_example_exception_is_not_shown_as_in_force_on_its_rule(site):
+    rule = BeautifulSoup(
+        (site.outdir / "production-ownership/production-ownership-policy.html").read_text(),
+        "html.parser",
+    ).find(id="PO-01")
+    assert "Exceptions:" not in rule.get_text()
+    register = (site.outdir / "about/exceptions.html").read_text()
+    assert "EXC-01" in register
+    assert "example" in register

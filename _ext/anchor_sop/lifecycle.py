@@ -281,7 +281,9 @@ class ExceptionDirective(SphinxDirective):
                 need_id,
                 label,
                 **{
-                    EXEMPTS: exempts,
+                    # a worked example is not in force: it links to no rule, so no
+                    # rule lists it among its exceptions (the register still shows it)
+                    EXEMPTS: [] if example else exempts,
                     "system": values["system"],
                     "approved_by": values["approved-by"],
                     "start": values["start"],
