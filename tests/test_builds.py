@@ -13,15 +13,21 @@ def snippet_pages() -> dict[str, str]:
     return {name: head + snippets[name] + "\n" for name, head in SNIPPET_PAGES.items()}
 
 
-def test_incremental_build_updates_links_on_other_pages(make_app, tmp_path):
+def built_once(make_app, tmp_path):
+    """The snippet pages, built once from scratch: their folder and texts."""
     srcdir = tmp_path / "src"
     pages = snippet_pages()
     write_pages(srcdir, pages)
     first = make_app("html", srcdir=srcdir, freshenv=True)
     first.build()
+    first.cleanup()  # the next application registers the nodes again
     assert warnings_of(first) == []
-    assert "Retention" in (first.outdir / "checklist.html").read_text()
-    first.cleanup()
+    return srcdir, pages
+
+
+def test_incremental_build_updates_links_on_other_pages(make_app, tmp_path):
+    srcdir, pages = built_once(make_app, tmp_path)
+    assert "Retention" in (srcdir / "_build" / "html" / "checklist.html").read_text()
 
     (srcdir / "policy.md").write_text(
         pages["policy"].replace(":::{rule} Retention", ":::{rule} Backup retention periods")
@@ -37,12 +43,7 @@ def test_incremental_build_updates_links_on_other_pages(make_app, tmp_path):
 
 
 def test_incremental_build_drops_links_of_a_removed_item(make_app, tmp_path):
-    srcdir = tmp_path / "src"
-    pages = snippet_pages()
-    write_pages(srcdir, pages)
-    first = make_app("html", srcdir=srcdir, freshenv=True)
-    first.build()
-    first.cleanup()
+    srcdir, pages = built_once(make_app, tmp_path)
 
     (srcdir / "checklist.md").write_text(pages["checklist"].replace(":verifies: BKP-03\n", ""))
     second = make_app("html", srcdir=srcdir, freshenv=False)
