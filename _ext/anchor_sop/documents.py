@@ -19,12 +19,12 @@ from typing import ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
-from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 from sphinx_design.shared import create_component
 
 from . import clock
 from .diagnostics import report
-from .model import PREFIX_REGEX, STATUS_COLORS, STATUSES
+from .model import PREFIX_REGEX, STATUSES
+from .render import state_badge
 from .store import DocumentRecord, all_documents, doc_store
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -195,7 +195,7 @@ class DocumentDirective(SphinxDirective):
             record.last_reviewed.isoformat() if record.last_reviewed != date.min else "unknown"
         )
         fields += _field("Last reviewed", nodes.Text(reviewed))
-        fields += _field("Status", status_badge(record.status))
+        fields += _field("Status", state_badge(record.status))
         if record.prefix:
             fields += _field("ID prefix", nodes.literal(text=record.prefix))
         body = create_component("card-body", ["sd-card-body"], children=[fields])
@@ -253,11 +253,6 @@ def check_unique_prefixes(_app, env) -> None:
                 f"{earlier.kind} {earlier.title!r} ({earlier.docname})",
                 "choose a prefix no other document uses",
             )
-
-
-def status_badge(status: str) -> sd_badge:
-    color = STATUS_COLORS.get(status, "danger")
-    return sd_badge(status, status, classes=create_bdg_classes(color, False))
 
 
 def _field(name: str, value: nodes.Node) -> nodes.field:

@@ -31,12 +31,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
 from sphinx.util.docutils import SphinxDirective
-from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 from sphinx_needs.api import get_needs_view
 
 from . import clock
 from .diagnostics import report
-from .documents import parse_date, review_banner, status_badge
+from .documents import parse_date, review_banner
 from .model import DUE_SOON_DAYS, ENFORCEMENT_MODES, EXCEPTION, EXCEPTION_PREFIX, EXEMPTS, RULE
 from .needs_model import check_need_id, create_need
 from .render import (
@@ -47,19 +46,9 @@ from .render import (
     need_body,
     need_reference,
     simple_table,
+    state_badge,
 )
 from .store import DocumentRecord, ExceptionRecord, all_documents, all_exceptions, doc_store
-
-#: Badge colour of each review and exception state.
-STATE_COLORS = {
-    "overdue": "danger",
-    "due soon": "warning",
-    "current": "success",
-    "expired": "danger",
-    "active": "success",
-    "not yet started": "secondary",
-    "example": "info",
-}
 
 
 class LifecycleError(SphinxError):
@@ -138,10 +127,6 @@ def _mark_draft_titles(app: Sphinx, doctree: nodes.document) -> None:
         first_link = next(iter(toc.findall(nodes.reference)), None)
         if first_link is not None:
             first_link += mark.copy()
-
-
-def _state_badge(state: str) -> nodes.Node:
-    return sd_badge(state, state, classes=create_bdg_classes(STATE_COLORS[state], False))
 
 
 # --- enforcement ------------------------------------------------------------------
@@ -318,7 +303,7 @@ class ExceptionDirective(SphinxDirective):
         )
         if example:
             heading += nodes.Text(" ")
-            heading += _state_badge("example")
+            heading += state_badge("example")
         box += heading
         box += simple_table(
             ["Exempts", "System", "Approved by", "Start", "Expires"],
@@ -379,8 +364,8 @@ def _review_status(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 nodes.Text(record.owner),
                 nodes.Text(record.last_reviewed.isoformat()),
                 nodes.Text(due.isoformat()),
-                _state_badge(state),
-                status_badge(record.status),
+                state_badge(state),
+                state_badge(record.status),
             ]
         )
     return [
@@ -446,7 +431,7 @@ def _exceptions_register(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 nodes.Text(record.approved_by),
                 nodes.Text(record.start.isoformat()),
                 nodes.Text(record.expires.isoformat()),
-                _state_badge(exception_state(record, today)),
+                state_badge(exception_state(record, today)),
             ]
         )
     if not rows:

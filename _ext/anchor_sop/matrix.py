@@ -37,12 +37,11 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
-from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 from .diagnostics import report
 from .model import ACCOUNTABLE, DOMAIN, GOVERNED_BY, PREFIX_REGEX
 from .needs_model import check_need_id, create_need, replace_need_directive
-from .render import placeholder
+from .render import badge, placeholder
 
 ROW_KEYS = {"id", "domain", "accountable", "cells", "governed-by"}
 NONE_MARK = "—"
@@ -257,13 +256,8 @@ class MatrixDirective(SphinxDirective):
         return str(named[0])
 
 
-def accountable_badge() -> sd_badge:
-    return sd_badge(
-        "A",
-        "A",
-        classes=[*create_bdg_classes("info", False), "anchor-accountable"],
-        tooltip="Accountable",
-    )
+def accountable_badge() -> nodes.Node:
+    return badge("A", "info", "anchor-accountable", tooltip="Accountable")
 
 
 def setup_matrix(app: Sphinx) -> None:

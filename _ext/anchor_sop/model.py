@@ -66,33 +66,21 @@ NEED_LINKS = {
     },
 }
 
+
+def _text_field(description: str) -> dict:
+    """A need field holding text (or nothing)."""
+    return {"description": description, "schema": {"type": "string"}, "nullable": True}
+
+
 NEED_FIELDS = {
-    NOT_VERIFIABLE: {
-        "description": "Why no checklist item can verify this rule.",
-        "schema": {"type": "string"},
-        "nullable": True,
-    },
-    ACCOUNTABLE: {
-        "description": "The party accountable for a responsibility domain.",
-        "schema": {"type": "string"},
-        "nullable": True,
-    },
-    DOC_STATUS: {
-        "description": "The status of the document the need is in (draft, approved, retired).",
-        "schema": {"type": "string"},
-        "nullable": True,
-    },
-    FINGERPRINT: {
-        "description": "SHA-256 of the rule's normalised title and statement.",
-        "schema": {"type": "string"},
-        "nullable": True,
-    },
+    NOT_VERIFIABLE: _text_field("Why no checklist item can verify this rule."),
+    ACCOUNTABLE: _text_field("The party accountable for a responsibility domain."),
+    DOC_STATUS: _text_field(
+        "The status of the document the need is in (draft, approved, retired)."
+    ),
+    FINGERPRINT: _text_field("SHA-256 of the rule's normalised title and statement."),
     **{
-        name: {
-            "description": f"The {name.replace('_', ' ')} of an exception.",
-            "schema": {"type": "string"},
-            "nullable": True,
-        }
+        name: _text_field(f"The {name.replace('_', ' ')} of an exception.")
         for name in EXCEPTION_FIELDS
     },
 }
@@ -104,8 +92,23 @@ ENFORCEMENT_MODES = ("warn", "fail", "off")
 
 #: Document statuses, in lifecycle order.
 STATUSES = ("draft", "approved", "retired")
-#: Colour of each status badge (sphinx-design's semantic colours).
-STATUS_COLORS = {"draft": "warning", "approved": "success", "retired": "secondary"}
+#: Badge colour (sphinx-design's semantic colours) of every state the site shows:
+#: document statuses, review states, exception states and traceability-link states.
+STATE_COLORS = {
+    "approved": "success",
+    "draft": "warning",
+    "retired": "secondary",
+    "current": "success",
+    "due soon": "warning",
+    "overdue": "danger",
+    "active": "success",
+    "not yet started": "secondary",
+    "expired": "danger",
+    "example": "info",
+    "clean": "success",
+    "unreviewed": "warning",
+    "suspect": "danger",
+}
 
 
 def backlink(link: str) -> str:

@@ -29,6 +29,8 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
+from .model import STATE_COLORS
+
 RESOLVE_EVENT = "anchor-sop-resolve"
 
 
@@ -50,8 +52,23 @@ class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node nam
     """Placeholder for the needs linked to ``need_id`` through ``link``."""
 
 
+def badge(
+    text: str, color: str, *classes: str, outline: bool = False, tooltip: str | None = None
+) -> sd_badge:
+    """A sphinx-design badge."""
+    node = sd_badge(text, text, classes=[*create_bdg_classes(color, outline), *classes])
+    if tooltip:
+        node["tooltip"] = tooltip
+    return node
+
+
+def state_badge(state: str, *classes: str) -> sd_badge:
+    """A badge for a status or state word, in its colour (an unknown one in danger's)."""
+    return badge(state, STATE_COLORS.get(state, "danger"), *classes)
+
+
 def id_badge(need_id: str) -> sd_badge:
-    return sd_badge(need_id, need_id, classes=[*create_bdg_classes("primary", True), "anchor-id"])
+    return badge(need_id, "primary", "anchor-id", outline=True)
 
 
 def need_title(need_id: str, title: str, directive: SphinxDirective) -> list[nodes.Node]:

@@ -19,9 +19,9 @@ from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
-from .render import RESOLVE_EVENT, need_reference, trace_list
+from .render import RESOLVE_EVENT, need_reference, state_badge, trace_list
 from .store import stores
-from .traceability import baseline_fingerprint, link_state, state_badge
+from .traceability import baseline_fingerprint, link_state
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -103,7 +103,7 @@ def _entry(app: Sphinx, fromdocname: str, node: trace_list, other_id: str, needs
     else:
         state = None
     if state in ("suspect", "unreviewed"):
-        entry += [nodes.Text(" "), state_badge(state)]
+        entry += [nodes.Text(" "), state_badge(state, f"anchor-link-{state}")]
     return entry
 
 

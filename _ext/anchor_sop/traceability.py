@@ -33,7 +33,6 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
-from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
@@ -48,10 +47,9 @@ from .model import (
     RULE,
     VERIFIES,
 )
-from .render import RESOLVE_EVENT, id_link, link_to, need_reference, simple_table
+from .render import RESOLVE_EVENT, id_link, link_to, need_reference, simple_table, state_badge
 from .store import all_documents, doc_store
 
-LINK_STATE_COLORS = {"clean": "success", "suspect": "danger", "unreviewed": "warning"}
 EXPORT_CSV = "traceability.csv"
 EXPORT_XLSX = "traceability.xlsx"
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
@@ -220,14 +218,6 @@ def _check(app: Sphinx, _builder=None) -> None:
 # --- rendering --------------------------------------------------------------------
 
 
-def state_badge(state: str) -> sd_badge:
-    return sd_badge(
-        state,
-        state,
-        classes=[*create_bdg_classes(LINK_STATE_COLORS[state], False), f"anchor-link-{state}"],
-    )
-
-
 def link_state(app: Sphinx, item_id: str, rule_id: str) -> str | None:
     return trace_report(app).link_states.get((item_id, rule_id))
 
@@ -356,7 +346,7 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
                 classes=["anchor-matrix-entry"],
             )
             if (state := result.link_states.get((item_id, rule["id"]))) not in (None, "clean"):
-                entry += [nodes.Text(" "), state_badge(state)]
+                entry += [nodes.Text(" "), state_badge(state, f"anchor-link-{state}")]
             verifying += entry
         rows.append(
             [
