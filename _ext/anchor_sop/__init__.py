@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 
 from .checklist import setup_checklist
 from .documents import check_unique_prefixes
+from .exports import setup_exports
 from .gaps import setup_gaps
 from .html import setup_html
 from .lifecycle import setup_lifecycle
@@ -54,6 +55,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-check-consistency", check_unique_prefixes)
     setup_store(app)
     setup_render(app)
+    setup_exports(app)
     setup_html(app)
     setup_navigation(app)
     setup_policy(app)

@@ -30,8 +30,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
-from .documents import DocumentDirective
-from .model import DOC_STATUS, ITEM, VERIFIES
+from .documents import DocumentDirective, document_fields
+from .model import ITEM, VERIFIES
 from .needs_model import check_need_id, create_need, replace_need_directive
 from .render import id_badge, need_body, permalink, placeholder
 
@@ -133,8 +133,7 @@ class ItemDirective(SphinxDirective):
         prefix = checklist.prefix if checklist is not None else None
         if check_need_id((self.env.docname, self.lineno), need_id, prefix, "checklist item"):
             fields = {VERIFIES: verifies}
-            if checklist is not None:
-                fields[DOC_STATUS] = checklist.status
+            fields.update(document_fields(checklist))
             need_nodes = create_need(self, ITEM, need_id, title, **fields)
             if need_nodes is not None:
                 item["ids"] = [need_id]

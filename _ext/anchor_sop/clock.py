@@ -1,4 +1,4 @@
-"""The one place that says what day it is for the build.
+"""The one place that says what day and time it is for the build.
 
 ``ANCHOR_TODAY`` (an ISO date) wins, then ``SOURCE_DATE_EPOCH`` (seconds since
 the epoch, the reproducible-builds convention), then the machine's clock. Tests
@@ -8,12 +8,17 @@ and release builds pin the date; a preview uses the real one.
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+
+
+def now() -> datetime:
+    """The moment of the build, in UTC: what exports and archives are stamped with."""
+    if pinned := os.environ.get("ANCHOR_TODAY"):
+        return datetime.combine(date.fromisoformat(pinned), time(), tzinfo=UTC)
+    if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC)
 
 
 def today() -> date:
-    if pinned := os.environ.get("ANCHOR_TODAY"):
-        return date.fromisoformat(pinned)
-    if epoch := os.environ.get("SOURCE_DATE_EPOCH"):
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()
+    return now().date()

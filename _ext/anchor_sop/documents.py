@@ -23,7 +23,7 @@ from sphinx_design.shared import create_component
 
 from . import clock
 from .diagnostics import report
-from .model import PREFIX_REGEX, STATUSES
+from .model import DOC_OWNER, DOC_REVIEWED, DOC_STATUS, PREFIX_REGEX, STATUSES
 from .render import state_badge
 from .store import DocumentRecord, all_documents, doc_store
 
@@ -51,6 +51,17 @@ def parse_date(text: str, location, what: str) -> date | None:
             "write it as YYYY-MM-DD, e.g. 2026-04-04",
         )
         return None
+
+
+def document_fields(record: DocumentRecord | None) -> dict[str, str]:
+    """The need fields that carry the metadata of the document a need is in."""
+    if record is None:
+        return {}
+    return {
+        DOC_STATUS: record.status,
+        DOC_OWNER: record.owner,
+        DOC_REVIEWED: record.last_reviewed.isoformat(),
+    }
 
 
 class DocumentDirective(SphinxDirective):

@@ -36,7 +36,16 @@ from sphinx_needs.api import get_needs_view
 from . import clock
 from .diagnostics import report
 from .documents import parse_date, review_banner
-from .model import DUE_SOON_DAYS, ENFORCEMENT_MODES, EXCEPTION, EXCEPTION_PREFIX, EXEMPTS, RULE
+from .exports import add_export, csv_bytes
+from .model import (
+    DUE_SOON_DAYS,
+    ENFORCEMENT_MODES,
+    EXCEPTION,
+    EXCEPTION_PREFIX,
+    EXEMPTS,
+    REVIEW_CSV,
+    RULE,
+)
 from .needs_model import check_need_id, create_need
 from .render import (
     RESOLVE_EVENT,
@@ -445,6 +454,27 @@ def _exceptions_register(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
     ]
 
 
+def review_status_csv(app: Sphinx) -> bytes:
+    """The review status table as CSV, one row per document, for the audit pack."""
+    header = ["Document", "Kind", "Page", "ID prefix", "Owner", "Last reviewed"]
+    header += ["Next review due", "State", "Status"]
+    rows = [
+        [
+            record.title,
+            record.kind,
+            record.docname,
+            record.prefix or "",
+            record.owner,
+            record.last_reviewed.isoformat(),
+            due.isoformat(),
+            state,
+            record.status,
+        ]
+        for record, due, state in review_status_rows(app, clock.today())
+    ]
+    return csv_bytes([header, *rows])
+
+
 REGISTERS = {
     "review-status": _review_status,
     "owners": _owners,
@@ -471,3 +501,4 @@ def setup_lifecycle(app: Sphinx) -> None:
     app.connect("env-check-consistency", check_lifecycle)
     app.connect(RESOLVE_EVENT, _resolve_review_banners)
     app.connect(RESOLVE_EVENT, _resolve_registers)
+    add_export(app, REVIEW_CSV, review_status_csv)

@@ -34,8 +34,11 @@ EXCEPTION_PREFIX = "EXC"
 NOT_VERIFIABLE = "not_verifiable"
 #: Field of a responsibility-matrix row: the party accountable for the domain.
 ACCOUNTABLE = "accountable"
-#: Field of rules and items: the status of the document they are in.
+#: Fields of rules and items: the status, owner and last review date of the
+#: document they are in (so needs.json alone tells who owned what, and when).
 DOC_STATUS = "doc_status"
+DOC_OWNER = "doc_owner"
+DOC_REVIEWED = "doc_last_reviewed"
 #: Field of a rule: the fingerprint of its normalised text (see fingerprint.py).
 FINGERPRINT = "fingerprint"
 #: Fields of an exception.
@@ -78,6 +81,8 @@ NEED_FIELDS = {
     DOC_STATUS: _text_field(
         "The status of the document the need is in (draft, approved, retired)."
     ),
+    DOC_OWNER: _text_field("The owner of the document the need is in."),
+    DOC_REVIEWED: _text_field("When the document the need is in was last reviewed."),
     FINGERPRINT: _text_field("SHA-256 of the rule's normalised title and statement."),
     **{
         name: _text_field(f"The {name.replace('_', ' ')} of an exception.")
@@ -109,6 +114,15 @@ STATE_COLORS = {
     "unreviewed": "warning",
     "suspect": "danger",
 }
+
+
+#: The files an HTML build writes beside the pages (see exports.py): what the
+#: traceability page links to and what the audit pack collects.
+NEEDS_JSON = "needs.json"
+TRACE_CSV = "traceability.csv"
+TRACE_XLSX = "traceability.xlsx"
+REVIEW_CSV = "review-status.csv"
+CHANGES_CSV = "changes.csv"
 
 
 def backlink(link: str) -> str:

@@ -32,8 +32,10 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     config.needs_fields = {name: dict(spec) for name, spec in NEED_FIELDS.items()}
     config.needs_id_required = True
     config.needs_id_regex = ID_REGEX.pattern
-    # needs.json is the auditors' machine-readable export
+    # needs.json is the auditors' machine-readable export; without a timestamp,
+    # the same sources give the same bytes (the audit pack is reproducible)
     config.needs_build_json = True
+    config.needs_reproducible_json = True
     # reported by anchor_sop.trace instead, with a fix (one warning per mistake)
     config.suppress_warnings = [
         *config.suppress_warnings,

@@ -20,9 +20,9 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
-from .documents import DocumentDirective, page_title
+from .documents import DocumentDirective, document_fields, page_title
 from .fingerprint import fingerprint
-from .model import DOC_STATUS, EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from .model import EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
 from .needs_model import check_need_id, create_need, replace_need_directive
 from .render import need_body, need_title, permalink, placeholder
 
@@ -103,8 +103,7 @@ class RuleDirective(SphinxDirective):
             fields = {FINGERPRINT: fingerprint(shown_title, body.astext())}
             if reason:
                 fields[NOT_VERIFIABLE] = reason
-            if policy is not None:
-                fields[DOC_STATUS] = policy.status
+            fields.update(document_fields(policy))
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:
                 container["ids"] = [need_id]

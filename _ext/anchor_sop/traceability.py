@@ -18,12 +18,12 @@ pages, the warnings and the exports all read.
 - **Views** (``traceability`` directive): summary, coverage, matrix, reverse,
   gaps, responsibility; tables marked ``anchor-sortable`` get a filter box and
   sortable columns in the browser (static/anchor-sop.js).
-- **Exports**: ``traceability.csv`` and ``traceability.xlsx`` beside the HTML.
+- **Exports**: the rows of ``traceability.csv`` and ``traceability.xlsx``
+  (written by :mod:`anchor_sop.exports`).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import posixpath
@@ -36,6 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
+from .exports import add_export, csv_bytes, writes_exports, xlsx_bytes
 from .model import (
     ACCOUNTABLE,
     DOC_STATUS,
@@ -43,15 +44,16 @@ from .model import (
     FINGERPRINT,
     GOVERNED_BY,
     ITEM,
+    NEEDS_JSON,
     NOT_VERIFIABLE,
     RULE,
+    TRACE_CSV,
+    TRACE_XLSX,
     VERIFIES,
 )
 from .render import RESOLVE_EVENT, id_link, link_to, need_reference, simple_table, state_badge
 from .store import all_documents, doc_store
 
-EXPORT_CSV = "traceability.csv"
-EXPORT_XLSX = "traceability.xlsx"
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
 
 
@@ -280,14 +282,14 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
         classes=["anchor-trace-summary"],
     )
     result_nodes: list[nodes.Node] = [table]
-    if app.builder.format == "html":
+    if writes_exports(app):
         folder = posixpath.dirname(fromdocname)
         para = nodes.paragraph(text="Exports: ")
         for index, (name, label) in enumerate(
             [
-                (EXPORT_XLSX, "matrix as XLSX (one sheet per view)"),
-                (EXPORT_CSV, "matrix as CSV"),
-                ("needs.json", "needs.json (every need, for tools)"),
+                (TRACE_XLSX, "matrix as XLSX (one sheet per view)"),
+                (TRACE_CSV, "matrix as CSV"),
+                (NEEDS_JSON, "needs.json (every need, for tools)"),
             ]
         ):
             if index:
@@ -505,38 +507,6 @@ def export_rows(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     }
 
 
-def _note_written(app: Sphinx, _doctree, _docname) -> None:
-    app.anchor_sop_wrote_pages = True
-
-
-def write_exports(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    outdir = Path(app.outdir)
-    unchanged = not getattr(app, "anchor_sop_wrote_pages", False)
-    if unchanged and (outdir / EXPORT_CSV).is_file() and (outdir / EXPORT_XLSX).is_file():
-        return  # no page was rewritten, so neither are the figures the exports hold
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    sheets = export_rows(app, trace_report(app))
-    with (outdir / EXPORT_CSV).open("w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream).writerows(sheets["Matrix"])
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-        for column, values in enumerate(zip(*rows, strict=True), start=1):
-            width = max(len(str(v)) for v in values)
-            sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 60)
-        for cell in sheet[1]:
-            cell.font = cell.font.copy(bold=True)
-    workbook.save(outdir / EXPORT_XLSX)
-
-
 def setup_traceability(app: Sphinx) -> None:
     app.add_config_value("anchor_coverage_gate", True, "env", types=(bool,))
     app.add_config_value("anchor_trace_baseline", "", "env", types=(str,))
@@ -545,5 +515,5 @@ def setup_traceability(app: Sphinx) -> None:
     # after sphinx-needs has resolved every need (its handler runs at 500)
     app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
-    app.connect(RESOLVE_EVENT, _note_written)
-    app.connect("build-finished", write_exports)
+    add_export(app, TRACE_CSV, lambda app: csv_bytes(export_rows(app, trace_report(app))["Matrix"]))
+    add_export(app, TRACE_XLSX, lambda app: xlsx_bytes(export_rows(app, trace_report(app))))
