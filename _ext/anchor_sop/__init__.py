@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from .changes import setup_changes
 from .checklist import setup_checklist
 from .documents import check_unique_prefixes
 from .exports import setup_exports
@@ -67,6 +68,7 @@ def setup(app: Sphinx) -> dict:
     setup_lifecycle(app)
     setup_trace(app)
     setup_traceability(app)
+    setup_changes(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
