@@ -5,6 +5,9 @@
 - furo wraps each table in a scrolling ``div`` and copies the table's
   attributes onto it, ids included: the same id twice on the page. The id is
   kept on the table alone.
+- sphinx-needs gives the container of each need it renders itself (a
+  ``needextract``, a stock need directive) a random ``uuid4`` id, so two builds
+  of the same sources differ. The id is made from the need's ID instead.
 
 furo's sidebar navigation is fixed and written in :mod:`anchor_sop.navigation`.
 """
@@ -29,6 +32,28 @@ class TableWrapperIds(SphinxPostTransform):
                 wrapper["ids"] = []
 
 
+def stable_need_container_ids(_app: Sphinx, doctree: nodes.document, _docname: str) -> None:
+    """Rename sphinx-needs' random ``SNCB-<uuid>`` container ids after the need shown."""
+    taken: set[str] = set()
+    for container in doctree.findall(nodes.container):
+        if "need_container" not in container["classes"]:
+            continue
+        shown = next(
+            (
+                node["ids"][0]
+                for node in container.findall(nodes.Element)
+                if node is not container and node.get("ids")
+            ),
+            "need",
+        )
+        candidate, number = f"SNCB-{shown}", 1
+        while candidate in taken:
+            number += 1
+            candidate = f"SNCB-{shown}-{number}"
+        taken.add(candidate)
+        container["ids"] = [candidate]
+
+
 class AnchorHTMLTranslator(HTML5Translator):
     def visit_entry(self, node: nodes.entry) -> None:
         super().visit_entry(node)
@@ -40,5 +65,7 @@ class AnchorHTMLTranslator(HTML5Translator):
 
 def setup_html(app: Sphinx) -> None:
     app.add_post_transform(TableWrapperIds)
+    # after sphinx-needs has rendered its needs (its handlers run at 500)
+    app.connect("doctree-resolved", stable_need_container_ids, priority=600)
     for builder in ("html", "dirhtml", "singlehtml"):
         app.set_translator(builder, AnchorHTMLTranslator)
