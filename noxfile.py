@@ -1,4 +1,4 @@
-"""One session per job: docs, serve, tests, lint, bench, baseline."""
+"""One session per job: docs, serve, tests, lint, bench, baseline, audit."""
 
 from __future__ import annotations
 
@@ -102,9 +102,26 @@ def baseline(session: nox.Session) -> None:
 
 
 @nox.session
+def audit(session: nox.Session) -> None:
+    """The audit pack: site, PDF, exports, manifest (`-- --since REF` adds the changes)."""
+    install(session, "pdf")
+    session.run(
+        "python",
+        "-m",
+        "anchor_sop.audit",
+        "--root",
+        str(ROOT),
+        "--out",
+        str(BUILD / "audit"),
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "_ext")},
+    )
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite (real Sphinx builds)."""
-    install(session, "test")
+    """The whole test suite (real Sphinx builds, the browser, the audit pack)."""
+    install(session, "test", "pdf")
     session.run("pytest", *session.posargs)
 
 

@@ -20,6 +20,7 @@ from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
 from .navigation import setup_navigation
 from .needs_model import configure_needs
+from .pdf import setup_pdf
 from .policy import setup_policy
 from .render import setup_render
 from .sections import setup_sections
@@ -69,6 +70,7 @@ def setup(app: Sphinx) -> dict:
     setup_trace(app)
     setup_traceability(app)
     setup_changes(app)
+    setup_pdf(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
