@@ -46,6 +46,7 @@ from .model import (
     ITEM,
     NEEDS_JSON,
     NOT_VERIFIABLE,
+    REVIEW_CSV,
     RULE,
     TRACE_CSV,
     TRACE_XLSX,
@@ -289,6 +290,7 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
             [
                 (TRACE_XLSX, "matrix as XLSX (one sheet per view)"),
                 (TRACE_CSV, "matrix as CSV"),
+                (REVIEW_CSV, "review status as CSV"),
                 (NEEDS_JSON, "needs.json (every need, for tools)"),
             ]
         ):
