@@ -144,9 +144,13 @@ def earlier_needs(root: Path, since: str, work: Path) -> tuple[Path, str]:
     # not strict: today's tools may warn about yesterday's pages
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(tree)]
     command += ["-d", str(work / "since-doctrees"), str(tree / "source"), str(out)]
-    subprocess.run(command, capture_output=True, cwd=tree, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tree, check=False)
     if not (out / NEEDS_JSON).is_file():
-        raise AuditError(f"building {since} ({commit.sha[:12]}) wrote no {NEEDS_JSON}")
+        last_lines = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise AuditError(
+            f"building {since} ({commit.sha[:12]}) wrote no {NEEDS_JSON}:\n{last_lines}\n"
+            "Fix: give a ref whose sources build, or an earlier pack's zip or needs.json"
+        )
     return out / NEEDS_JSON, f"{since} (commit {commit.sha[:12]} of {commit.date})"
 
 
