@@ -35,13 +35,15 @@ STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+# New lists, never append: a default list is shared by every application of
+# a process, and a config that grows changes the build hash (a full rewrite).
 def _add_static_path(app: Sphinx) -> None:
-    app.config.html_static_path.append(str(STATIC))
+    app.config.html_static_path = [*app.config.html_static_path, str(STATIC)]
 
 
 def _add_templates_path(_app: Sphinx, config) -> None:
     # read when the builder loads its templates, before builder-inited
-    config.templates_path.append(str(TEMPLATES))
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
 
 
 def setup(app: Sphinx) -> dict:
