@@ -92,3 +92,47 @@ def test_singlehtml_builder(build):
     assert soup.find(id="BKP-03")
     # links between needs point into the single page
     assert soup.select_one("#BKP-03 .anchor-trace-list a")["href"] == "#HAC-05"
+
+
+def _written(outdir) -> dict[str, int]:
+    """When each page and export was last written (Sphinx writes its own pages every time)."""
+    every_build = {"search.html", "genindex.html", "permalink.html"}
+    return {
+        p.name: p.stat().st_mtime_ns
+        for p in outdir.glob("*.*")
+        if p.suffix in (".html", ".csv") and p.name not in every_build
+    }
+
+
+def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path):
+    srcdir = tmp_path / "src"
+    pages = {**snippet_pages(), "trace": "# Trace\n\n```{traceability} matrix\n```\n"}
+    write_pages(srcdir, pages)
+    first = make_app("html", srcdir=srcdir, freshenv=True)
+    first.build()
+    first.cleanup()
+    before = _written(first.outdir)
+
+    # white space in a statement and an item's criteria: nothing other pages show
+    (srcdir / "policy.md").write_text(pages["policy"].replace("Keep 7 daily", "Keep  7 daily"))
+    (srcdir / "checklist.md").write_text(
+        pages["checklist"].replace("The first backup exists", "The very first backup exists")
+    )
+    second = make_app("html", srcdir=srcdir, freshenv=False)
+    second.build()
+    second.cleanup()
+    after = _written(second.outdir)
+    rewritten = {name for name in after if after[name] != before[name]}
+    # the edited pages, and their parent (Sphinx rewrites a toctree's page)
+    assert rewritten == {"policy.html", "checklist.html", "index.html"}
+    assert "The very first backup exists" in (second.outdir / "checklist.html").read_text()
+
+    # a rule's new title is shown elsewhere: the matrix and the exports follow
+    (srcdir / "policy.md").write_text(pages["policy"].replace("{rule} Retention", "{rule} Kept"))
+    third = make_app("html", srcdir=srcdir, freshenv=False)
+    third.build()
+    final = _written(third.outdir)
+    assert {"trace.html", "checklist.html", "traceability.csv"} <= {
+        name for name in final if final[name] != after[name]
+    }
+    assert "Kept" in (third.outdir / "trace.html").read_text()

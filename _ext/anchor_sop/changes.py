@@ -47,6 +47,7 @@ from .model import (
     NEEDS_JSON,
 )
 from .render import RESOLVE_EVENT, id_link, simple_table
+from .store import doc_store
 
 Need = Mapping[str, Any]
 
@@ -179,6 +180,7 @@ class ChangesSinceAuditDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         node = changes_report()
         self.set_source_info(node)
+        doc_store(self.env, self.env.docname).shows_all = True
         return [node]
 
 

@@ -2,7 +2,8 @@
 
 Each component declares its files with :func:`add_export` (a name and a
 function that makes the file's bytes); they are written once the build has
-finished, and only if a page was written: a no-op rebuild keeps them. CSV
+finished, and only if an aggregate page was written (they show the same
+figures): a no-op rebuild or a prose edit keeps them. CSV
 is UTF-8 with a header row; XLSX has one sheet per table, a frozen header and
 fitted column widths. Both are the same bytes for the same sources and build
 date (:mod:`anchor_sop.archive`), so the audit pack is reproducible.
@@ -22,6 +23,7 @@ from sphinx.application import Sphinx
 from . import clock
 from .archive import restamp
 from .render import RESOLVE_EVENT
+from .store import stores
 
 Rows = Sequence[Sequence[object]]
 #: Builders whose output folder is a site the exports sit beside (not a PDF).
@@ -67,8 +69,11 @@ def xlsx_bytes(sheets: Mapping[str, Rows]) -> bytes:
     return restamp(buffer.getvalue(), moment)
 
 
-def _note_written(app: Sphinx, _doctree, _docname) -> None:
-    app.anchor_sop_wrote_pages = True
+def _note_written(app: Sphinx, _doctree, docname: str) -> None:
+    # the exports hold what the aggregate pages show: rewritten when one is
+    store = stores(app.env).get(docname)
+    if store is not None and store.shows_all:
+        app.anchor_sop_wrote_pages = True
 
 
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
@@ -78,7 +83,7 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
     wanted = app.anchor_sop_exports
     unchanged = not getattr(app, "anchor_sop_wrote_pages", False)
     if unchanged and all((outdir / name).is_file() for name in wanted):
-        return  # no page was rewritten, so neither are the figures the exports hold
+        return  # no aggregate page was rewritten, so neither are the exports' figures
     for name, make in wanted.items():
         (outdir / name).write_bytes(make(app))
 

@@ -124,6 +124,7 @@ def create_need(
     add_doc(env, env.docname)
     store = doc_store(env, env.docname)
     store.need_ids.add(need_id)
+    store.shown[need_id] = repr((need_type, title, sorted(fields.items())))
     for name in NEED_LINKS:
         store.links_to.update(fields.get(name) or [])
     return need_nodes

@@ -70,6 +70,8 @@ class DocStore:
     links_to: set[str] = field(default_factory=set)
     #: The page shows figures or lists drawn from every page (views, registers).
     shows_all: bool = False
+    #: What other pages can show of each of its needs: type, title, fields, links.
+    shown: dict[str, str] = field(default_factory=dict)
 
 
 def doc_store(env: BuildEnvironment, docname: str) -> DocStore:

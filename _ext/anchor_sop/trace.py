@@ -6,10 +6,17 @@ pages, an incremental build rewrites, besides the pages it re-read, every page
 whose needs link to or from the needs of those pages, and the aggregate pages
 (:func:`pages_to_rewrite`); when the reviewed-links baseline changed, every
 page with needs.
+
+A re-read page whose *outside view* (:func:`outside_view`: its title, front
+matter, documents, gaps, exceptions and what other pages show of its needs)
+is what it was changes nothing elsewhere: an edit of prose, a statement's
+white space or an item's criteria rewrites that page alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Iterable
 
 from docutils import nodes
@@ -114,11 +121,13 @@ class Changes:
         self.needs: set[str] = set()
         self.targets: set[str] = set()
         self.read: set[str] = set()
+        #: What the purged pages held before: their need IDs and link targets.
+        self.purged: dict[str, tuple[set[str], set[str]]] = {}
         self.any = False
 
-    def note(self, store) -> None:
-        self.needs |= store.need_ids
-        self.targets |= store.links_to
+    def note(self, need_ids: set[str], links_to: set[str]) -> None:
+        self.needs |= need_ids
+        self.targets |= links_to
 
 
 def _changes(app: Sphinx) -> Changes:
@@ -128,11 +137,12 @@ def _changes(app: Sphinx) -> Changes:
 
 
 def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    """Before a page's records go, note the needs it had and what they linked to."""
+    """Before a page's records go (this runs first), note its needs and their links."""
     changes = _changes(app)
     changes.any = True
     if docname in stores(env):
-        changes.note(stores(env)[docname])
+        store = stores(env)[docname]
+        changes.purged[docname] = (set(store.need_ids), set(store.links_to))
 
 
 def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
@@ -141,20 +151,61 @@ def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
     changes.any = changes.any or bool(docnames)
 
 
-def pages_to_rewrite(env: BuildEnvironment, changes: Changes, baseline_changed: bool) -> set[str]:
+def outside_view(env: BuildEnvironment, docname: str) -> str:
+    """A digest of all that other pages show of ``docname`` (not where it says it)."""
+    store = stores(env).get(docname)
+    facts = [str(env.titles[docname].astext()) if docname in env.titles else ""]
+    # front matter (a section's summary is on the landing page); not MyST's word count
+    metadata = env.metadata.get(docname, {})
+    facts.append(repr(sorted((k, v) for k, v in metadata.items() if k != "wordcount")))
+    if store is not None:
+        unplaced = [dataclasses.replace(r, lineno=0) for r in store.documents + store.exceptions]
+        facts += [repr(unplaced), repr(store.gaps), repr(sorted(store.shown.items()))]
+        facts += [repr(sorted(store.links_to)), repr(store.shows_all)]
+    return hashlib.sha256("\0".join(facts).encode()).hexdigest()
+
+
+def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> set[str]:
+    """The re-read pages other pages see as before; records each page's view for next time."""
+    if not hasattr(env, "anchor_sop_outside"):
+        env.anchor_sop_outside = {}
+    seen = env.anchor_sop_outside
+    unchanged = set()
+    for docname in changes.read | set(changes.purged):
+        view = outside_view(env, docname) if docname in env.all_docs else None
+        if view is not None and seen.get(docname) == view:
+            unchanged.add(docname)
+        if view is None:
+            seen.pop(docname, None)
+        else:
+            seen[docname] = view
+    return unchanged
+
+
+def pages_to_rewrite(
+    env: BuildEnvironment,
+    changes: Changes,
+    baseline_changed: bool,
+    unchanged: set[str] = frozenset(),
+) -> set[str]:
     """The pages whose links or figures a change on other pages may alter.
 
     A page shows the titles of the needs its needs link to, and the needs that
     link to its needs; aggregate pages show everything. Stock sphinx-needs
-    leaves such pages stale on an incremental build.
+    leaves such pages stale on an incremental build. Pages in ``unchanged``
+    were re-read but look the same from outside.
     """
-    for docname in changes.read:
-        if docname in stores(env):
-            changes.note(stores(env)[docname])
+    for docname, (need_ids, links_to) in changes.purged.items():
+        if docname not in unchanged:
+            changes.note(need_ids, links_to)
+    changed = {d for d in changes.read if d not in unchanged}
+    for docname in changed & set(stores(env)):
+        changes.note(stores(env)[docname].need_ids, stores(env)[docname].links_to)
+    anything = bool(changed or set(changes.purged) - unchanged)
     affected = set()
     for docname, store in stores(env).items():
         if (
-            store.shows_all
+            (store.shows_all and anything)
             or store.links_to & changes.needs
             or store.need_ids & (changes.targets | changes.needs)
             or (baseline_changed and store.need_ids)
@@ -170,12 +221,14 @@ def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     env.anchor_sop_baseline = baseline
     if not changes.any and not baseline_changed:
         return []
-    return sorted(pages_to_rewrite(env, changes, baseline_changed))
+    unchanged = _unchanged_outside(env, changes)
+    return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged))
 
 
 def setup_trace(app: Sphinx) -> None:
     app.add_node(trace_list)
-    app.connect("env-purge-doc", _note_purge)
+    # before store.py drops the page's records (priority 500)
+    app.connect("env-purge-doc", _note_purge, priority=400)
     app.connect("env-before-read-docs", _note_read)
     app.connect("env-get-updated", _rewrite_linked_pages)
     app.connect(RESOLVE_EVENT, resolve_trace_lists)
