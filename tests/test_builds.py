@@ -136,3 +136,10 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
         name for name in final if final[name] != after[name]
     }
     assert "Kept" in (third.outdir / "trace.html").read_text()
+
+
+def test_compiled_templates_are_cached_beside_the_doctrees(build):
+    app = build({"page": "# Page\n\nText.\n"})
+    cached = list((app.doctreedir / "jinja-cache").glob("*.cache"))
+    # page.html and the templates it extends and includes: compiled once, reused
+    assert len(cached) >= 5
