@@ -96,9 +96,11 @@ def test_manifest_hashes_every_file_of_the_pack(site_packs):
 
 def test_manifest_names_the_commit_the_tree_and_the_tools(site_packs):
     pack, _ = site_packs
-    git = lambda *args: subprocess.run(  # noqa: E731
-        ["git", *args], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
     manifest = pack.manifest
     assert manifest["commit"] == git("rev-parse", "HEAD")
     assert manifest["working_tree_clean"] == (git("status", "--porcelain") == "")

@@ -90,27 +90,19 @@ def read_commit(root: Path, ref: str = "HEAD") -> Commit:
     return Commit(sha, epoch, clean)
 
 
-def _sphinx(source_root: Path, builder: str, out: Path, *options: str) -> None:
-    """Run sphinx-build on a project laid out as conf.py + source/; fail with its warnings."""
-    command = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        builder,
-        "-q",
-        "-d",
-        str(out.parent / f"{out.name}-doctrees"),
-        "-c",
-        str(source_root),
-        *options,
-        str(source_root / "source"),
-        str(out),
-    ]
+def _run_sphinx(source_root: Path, builder: str, out: Path, *options: str):
+    """sphinx-build on a project laid out as conf.py + source/; its stderr kept."""
+    command = [sys.executable, "-m", "sphinx", "-b", builder, "-q"]
+    command += ["-d", str(out.parent / f"{out.name}-doctrees"), "-c", str(source_root)]
+    command += [*options, str(source_root / "source"), str(out)]
     # sphinx-simplepdf prints its progress on stdout; warnings and errors are on stderr
-    done = subprocess.run(
+    return subprocess.run(
         command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+
+
+def _sphinx(source_root: Path, builder: str, out: Path, *options: str) -> None:
+    done = _run_sphinx(source_root, builder, out, *options)
     if done.returncode:
         raise AuditError(f"the {builder} build failed:\n{done.stderr.strip()}")
 
@@ -142,9 +134,7 @@ def earlier_needs(root: Path, since: str, work: Path) -> tuple[Path, str]:
     out = work / "since-html"
     # the earlier sources as they were, with their own conf.py and extension;
     # not strict: today's tools may warn about yesterday's pages
-    command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", str(tree)]
-    command += ["-d", str(work / "since-doctrees"), str(tree / "source"), str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=tree, check=False)
+    done = _run_sphinx(tree, "html", out)
     if not (out / NEEDS_JSON).is_file():
         last_lines = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise AuditError(
