@@ -27,8 +27,9 @@ from conftest import EXT, REPO
 
 
 def run_audit(root: Path, out: Path, *args: str, env: dict | None = None):
-    environment = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH",)}
-    environment.pop("ANCHOR_TODAY", None)
+    # the pack's dates come from the commit, not from the caller's pinned clock
+    pinned = ("SOURCE_DATE_EPOCH", "ANCHOR_TODAY")
+    environment = {k: v for k, v in os.environ.items() if k not in pinned}
     environment["PYTHONPATH"] = str(EXT)
     environment.update(env or {})
     return subprocess.run(

@@ -28,6 +28,13 @@ PDF_BUILDER = "simplepdf"
 PDF_NAME = "anchor-sop.pdf"
 #: The PDF's accent colour; static/anchor-sop-pdf.css uses the same.
 PDF_COLOR = "#1d4e89"
+
+
+def _half_transparent(color: str) -> str:
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, .5)"
+
+
 #: sphinx-simplepdf's settings (its builder reads them before builder-inited).
 SIMPLEPDF_CONFIG = {
     "simplepdf_file_name": PDF_NAME,
@@ -36,7 +43,7 @@ SIMPLEPDF_CONFIG = {
     "simplepdf_sidebars": {"**": ["anchor-pdf-toc.html"]},
     "simplepdf_vars": {
         "primary": PDF_COLOR,
-        "primary-opaque": "rgba(29, 78, 137, .5)",
+        "primary-opaque": _half_transparent(PDF_COLOR),
         "links": PDF_COLOR,
         "cover-bg": PDF_COLOR,
         "bottom-center-content": '"Anchor MSP — internal"',

@@ -257,6 +257,12 @@ def _links(app, fromdocname, needs_list) -> nodes.Node:
     return line if needs_list else nodes.Text("—")
 
 
+def _linked(app, fromdocname, ids) -> nodes.Node:
+    """The ID links of the needs ``ids`` names (unknown IDs are reported where written)."""
+    needs = get_needs_view(app)
+    return _links(app, fromdocname, [needs[i] for i in ids if i in needs])
+
+
 def _percent(verified: int, total: int) -> str:
     return f"{100.0 * verified / total:.0f}%" if total else "—"
 
@@ -371,12 +377,11 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 
 
 def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    needs = get_needs_view(app)
     rows = [
         [
             id_link(app, fromdocname, item),
             nodes.Text(item["title"]),
-            _links(app, fromdocname, [needs[r] for r in item[VERIFIES] if r in needs]),
+            _linked(app, fromdocname, item[VERIFIES]),
         ]
         for item in result.items
     ]
@@ -422,13 +427,12 @@ def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 
 
 def _responsibility(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    needs = get_needs_view(app)
     rows = [
         [
             id_link(app, fromdocname, d),
             nodes.Text(d["title"]),
             nodes.Text(d[ACCOUNTABLE] or "—"),
-            _links(app, fromdocname, [needs[r] for r in d[GOVERNED_BY] if r in needs]),
+            _linked(app, fromdocname, d[GOVERNED_BY]),
         ]
         for d in result.domains
     ]
