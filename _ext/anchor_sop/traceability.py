@@ -263,6 +263,11 @@ def _linked(app, fromdocname, ids) -> nodes.Node:
     return _links(app, fromdocname, [needs[i] for i in ids if i in needs])
 
 
+def _named(app, fromdocname, need) -> list[nodes.Node]:
+    """A view's first two cells for a need: its ID (a link) and its title."""
+    return [id_link(app, fromdocname, need), nodes.Text(need["title"])]
+
+
 def _percent(verified: int, total: int) -> str:
     return f"{100.0 * verified / total:.0f}%" if total else "—"
 
@@ -379,8 +384,7 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     rows = [
         [
-            id_link(app, fromdocname, item),
-            nodes.Text(item["title"]),
+            *_named(app, fromdocname, item),
             _linked(app, fromdocname, item[VERIFIES]),
         ]
         for item in result.items
@@ -397,17 +401,10 @@ def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 
 
 def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    gap_rows = [
-        [
-            id_link(app, fromdocname, r),
-            nodes.Text(r["title"]),
-        ]
-        for r in result.gaps
-    ]
+    gap_rows = [_named(app, fromdocname, r) for r in result.gaps]
     reason_rows = [
         [
-            id_link(app, fromdocname, r),
-            nodes.Text(r["title"]),
+            *_named(app, fromdocname, r),
             nodes.Text(r[NOT_VERIFIABLE]),
         ]
         for r in result.not_verifiable
@@ -429,8 +426,7 @@ def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 def _responsibility(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     rows = [
         [
-            id_link(app, fromdocname, d),
-            nodes.Text(d["title"]),
+            *_named(app, fromdocname, d),
             nodes.Text(d[ACCOUNTABLE] or "—"),
             _linked(app, fromdocname, d[GOVERNED_BY]),
         ]
