@@ -100,7 +100,7 @@ def _written(outdir) -> dict[str, int]:
     return {
         p.name: p.stat().st_mtime_ns
         for p in outdir.glob("*.*")
-        if p.suffix in (".html", ".csv") and p.name not in every_build
+        if p.suffix in (".html", ".csv", ".json", ".xlsx") and p.name not in every_build
     }
 
 
@@ -112,6 +112,13 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     first.build()
     first.cleanup()
     before = _written(first.outdir)
+    assert {"needs.json", "traceability.csv", "traceability.xlsx"} <= set(before)
+
+    # nothing changed: no page and no export is written again
+    unchanged = make_app("html", srcdir=srcdir, freshenv=False)
+    unchanged.build()
+    unchanged.cleanup()
+    assert _written(unchanged.outdir) == before
 
     # white space in a statement and an item's criteria: nothing other pages show
     (srcdir / "policy.md").write_text(pages["policy"].replace("Keep 7 daily", "Keep  7 daily"))
@@ -123,9 +130,11 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     second.cleanup()
     after = _written(second.outdir)
     rewritten = {name for name in after if after[name] != before[name]}
-    # the edited pages, and their parent (Sphinx rewrites a toctree's page)
-    assert rewritten == {"policy.html", "checklist.html", "index.html"}
+    # the edited pages, their parent (Sphinx rewrites a toctree's page), and
+    # needs.json, which holds every need's text
+    assert rewritten == {"policy.html", "checklist.html", "index.html", "needs.json"}
     assert "The very first backup exists" in (second.outdir / "checklist.html").read_text()
+    assert "The very first backup exists" in (second.outdir / "needs.json").read_text()
 
     # a rule's new title is shown elsewhere: the matrix and the exports follow
     (srcdir / "policy.md").write_text(pages["policy"].replace("{rule} Retention", "{rule} Kept"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
+from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,6 +13,7 @@ from openpyxl import load_workbook
 
 from anchor_sop.baseline import rebaseline
 from anchor_sop.fingerprint import normalise
+from anchor_sop.xlsx import workbook
 from conftest import warnings_of, write_pages
 
 POLICY = """# Access Policy
@@ -272,6 +275,27 @@ def test_csv_and_xlsx_match_needs_json(project):
     assert sheet.column_dimensions["C"].width >= len("Quarterly access review")
     reverse = workbook["Reverse"]
     assert [c.value for c in reverse[2]] == ["CHK-01", "Accounts are named", "AAA-01, AAA-02"]
+
+
+def test_xlsx_keeps_text_numbers_and_empty_cells(tmp_path):
+    rows = [["ID", "Note", "Count"], ["A-01", " <b>&amp; \x01</b> ", 3], ["A-02", None, 2.5]]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(workbook({"Rules & items": rows}, datetime(2026, 4, 4, 12)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # openpyxl warns of parts it has to make up
+        book = load_workbook(path)
+    assert book.sheetnames == ["Rules & items"]
+    sheet = book["Rules & items"]
+    # markup stays text, white space is kept, a character XML cannot hold is dropped
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["ID", "Note", "Count"],
+        ["A-01", " <b>&amp; </b> ", 3],
+        ["A-02", None, 2.5],
+    ]
+    assert [c.font.b for c in sheet[1]] == [True, True, True]
+    assert not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"
+    assert book.properties.created == datetime(2026, 4, 4, 12)
 
 
 def test_summary_links_the_exports(project):

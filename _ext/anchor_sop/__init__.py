@@ -13,13 +13,14 @@ from sphinx.application import Sphinx
 from .changes import setup_changes
 from .checklist import setup_checklist
 from .documents import check_unique_prefixes
-from .exports import setup_exports
+from .exports import NEEDS, add_export, setup_exports
 from .gaps import setup_gaps
 from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
+from .model import NEEDS_JSON
 from .navigation import setup_navigation
-from .needs_model import configure_needs
+from .needs_model import configure_needs, needs_json
 from .pdf import setup_pdf
 from .policy import setup_policy
 from .render import setup_render
@@ -60,6 +61,7 @@ def setup(app: Sphinx) -> dict:
     setup_store(app)
     setup_render(app)
     setup_exports(app)
+    add_export(app, NEEDS_JSON, needs_json, follows=NEEDS)
     setup_html(app)
     setup_navigation(app)
     setup_policy(app)

@@ -34,14 +34,3 @@ def zip_bytes(entries: Mapping[str, bytes], moment: datetime) -> bytes:
         for name in sorted(entries):
             archive.writestr(_entry(name, moment), entries[name], compresslevel=9)
     return buffer.getvalue()
-
-
-def restamp(data: bytes, moment: datetime) -> bytes:
-    """The zip ``data`` again, its entries sorted and stamped with ``moment``.
-
-    For zips a library writes with the wall clock (openpyxl's XLSX). Sorting is
-    safe for OOXML: a reader finds parts by name, not by position.
-    """
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        entries = {name: archive.read(name) for name in archive.namelist()}
-    return zip_bytes(entries, moment)

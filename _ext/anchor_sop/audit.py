@@ -43,7 +43,7 @@ from .model import CHANGES_CSV, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
 from .pdf import PDF_BUILDER, PDF_NAME
 
 #: Files of the HTML output that are build machinery, not the site.
-NOT_PUBLISHED = (".buildinfo", "schema_violations.json")
+NOT_PUBLISHED = (".buildinfo",)
 EXPORTS = (NEEDS_JSON, TRACE_CSV, TRACE_XLSX, REVIEW_CSV)
 TOOLS = (
     "sphinx",
@@ -52,7 +52,6 @@ TOOLS = (
     "myst-parser",
     "furo",
     "sphinx-design",
-    "openpyxl",
     "sphinx-simplepdf",
     "weasyprint",
 )

@@ -1,0 +1,159 @@
+"""A spreadsheet (XLSX) of plain tables, written directly as Office Open XML.
+
+Each sheet is one table: a bold, frozen header row, then the rows; columns
+are as wide as their longest value (8 to 60 characters). Text is stored in
+the cells (inline strings), numbers as numbers, ``None`` as an empty cell.
+openpyxl wrote the same tables about twenty times slower (7 s for two sheets
+of 20,000 rows), on every build that changed the views; the tests read this
+file back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from .archive import zip_bytes
+
+Rows = Sequence[Sequence[object]]
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+#: Characters XML 1.0 cannot hold at all.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MIN_WIDTH, MAX_WIDTH = 8, 60
+#: Style 1 of styles.xml: the bold header.
+BOLD = 1
+
+
+def column_letter(number: int) -> str:
+    """1 -> A, 26 -> Z, 27 -> AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _cell(ref: str, value: object, style: int) -> str:
+    styled = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{styled}/>' if style else ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+    text = NOT_XML.sub("", str(value))
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _sheet(rows: Rows) -> str:
+    letters = [column_letter(n) for n in range(1, max((len(r) for r in rows), default=0) + 1)]
+    widths = [
+        min(max(max(len(str(row[i])) for row in rows if i < len(row)) + 2, MIN_WIDTH), MAX_WIDTH)
+        for i in range(len(letters))
+    ]
+    cols = "".join(
+        f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
+        for n, w in enumerate(widths, start=1)
+    )
+    lines = []
+    for number, row in enumerate(rows, start=1):
+        style = BOLD if number == 1 else 0
+        cells = "".join(_cell(f"{letters[i]}{number}", value, style) for i, value in enumerate(row))
+        lines.append(f'<row r="{number}">{cells}</row>')
+    view = (
+        '<sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+        "</sheetView></sheetViews>"
+    )
+    return (
+        f'{XML_HEAD}<worksheet xmlns="{MAIN}">{view}'
+        f"{'<cols>' + cols + '</cols>' if cols else ''}"
+        f"<sheetData>{''.join(lines)}</sheetData></worksheet>"
+    )
+
+
+STYLES = (
+    f'{XML_HEAD}<styleSheet xmlns="{MAIN}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+def workbook(sheets: Mapping[str, Rows], moment: datetime) -> bytes:
+    """A workbook of ``sheets`` (name -> rows, the first row the header), dated ``moment``."""
+    names = list(sheets)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts = {
+        "[Content_Types].xml": (
+            f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/docProps/core.xml" '
+            'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for n in range(1, len(names) + 1)
+            )
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_RELS}">'
+            f'<Relationship Id="rId1" Type="{RELS}/officeDocument" Target="xl/workbook.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+            'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+            "</Relationships>"
+        ),
+        "docProps/core.xml": (
+            f"{XML_HEAD}<cp:coreProperties "
+            'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        ),
+        "xl/workbook.xml": (
+            f'{XML_HEAD}<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
+            + "".join(
+                f'<sheet name={quoteattr(name)} sheetId="{n}" r:id="rId{n}"/>'
+                for n, name in enumerate(names, start=1)
+            )
+            + "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_RELS}">'
+            + "".join(
+                f'<Relationship Id="rId{n}" Type="{RELS}/worksheet" '
+                f'Target="worksheets/sheet{n}.xml"/>'
+                for n in range(1, len(names) + 1)
+            )
+            + f'<Relationship Id="rId{len(names) + 1}" Type="{RELS}/styles" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": STYLES,
+        **{
+            f"xl/worksheets/sheet{n}.xml": _sheet(sheets[name])
+            for n, name in enumerate(names, start=1)
+        },
+    }
+    return zip_bytes({name: text.encode("utf-8") for name, text in parts.items()}, moment)
