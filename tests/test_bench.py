@@ -30,16 +30,22 @@ def test_corpus_builds_cleanly_with_the_needs_it_promises(tmp_path):
     assert sum(1 for n in needs.values() if n["type"] == "rule") == shape["needs"] // 2 - 6
 
 
-def test_one_page_edit_rewrites_the_linked_pages_only(tmp_path):
-    from anchor_sop.trace import Changes, pages_to_rewrite
+def _written(outdir) -> dict[str, int]:
+    return {
+        p.relative_to(outdir).with_suffix("").as_posix(): p.stat().st_mtime_ns
+        for p in outdir.rglob("*.html")
+    }
 
+
+def test_one_page_edit_rewrites_the_linked_pages_only(tmp_path):
     srcdir = tmp_path / "corpus"
     write_corpus(srcdir, 300)
     first = SphinxTestApp("html", srcdir=srcdir, freshenv=True)
     first.build()
     first.cleanup()
+    before = _written(first.outdir)
 
-    title = edit_one_rule(srcdir)
+    title = edit_one_rule(srcdir)  # retitles P0001-01 on policies/policy-0001
     second = SphinxTestApp("html", srcdir=srcdir)
     second.build()
     second.cleanup()
@@ -47,22 +53,23 @@ def test_one_page_edit_rewrites_the_linked_pages_only(tmp_path):
     assert title in (second.outdir / "checklists" / "checklist-0001.html").read_text()
     assert title in (second.outdir / "trace-matrix.html").read_text()
 
-    # what the extension asks Sphinx to rewrite after re-reading policy-0001
-    changes = Changes()
-    changes.read = {"policies/policy-0001"}
-    chosen = pages_to_rewrite(second.env, changes, baseline_changed=False)
+    after = _written(second.outdir)
+    rewritten = {page for page in after if after[page] != before.get(page)}
     data = json.loads((second.outdir / "needs.json").read_text())
     needs = data["versions"][data["current_version"]]["needs"]
-    linking = {
-        needs[item]["docname"]
-        for rule in needs
-        if rule.startswith("P0001-")
-        for item in needs[rule]["verifies_back"]
-    }
+
+    def checklists_verifying(rules) -> set[str]:
+        return {needs[item]["docname"] for rule in rules for item in needs[rule]["verifies_back"]}
+
     aggregates = {"review-status"} | {
         f"trace-{view}"
         for view in ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
     }
     # the responsibility matrix's first row is governed by P0001-01
-    assert chosen == linking | aggregates | {"matrix"}
-    assert "policies/policy-0005" not in chosen
+    assert checklists_verifying(["P0001-01"]) | aggregates | {"matrix"} <= rewritten
+    # the other rules of the page show as before: pages linking only them stay
+    others = checklists_verifying([f"P0001-{n:02d}" for n in range(2, 21)])
+    untouched = others - checklists_verifying(["P0001-01"])
+    assert untouched
+    assert not untouched & rewritten
+    assert "policies/policy-0005" not in rewritten

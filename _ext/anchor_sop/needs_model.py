@@ -131,10 +131,8 @@ def create_need(
     # sphinx-needs post-processes only the documents it knows hold needs
     add_doc(env, env.docname)
     store = doc_store(env, env.docname)
-    store.need_ids.add(need_id)
     store.shown[need_id] = repr((need_type, title, sorted(fields.items())))
-    for name in NEED_LINKS:
-        store.links_to.update(fields.get(name) or [])
+    store.links[need_id] = {target for name in NEED_LINKS for target in fields.get(name) or []}
     return need_nodes
 
 

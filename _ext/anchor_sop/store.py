@@ -64,14 +64,24 @@ class DocStore:
     documents: list[DocumentRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exceptions: list[ExceptionRecord] = field(default_factory=list)
-    #: IDs of the needs written on the page.
-    need_ids: set[str] = field(default_factory=set)
-    #: IDs its needs link to: the page shows their titles, they show its needs.
-    links_to: set[str] = field(default_factory=set)
     #: The page shows figures or lists drawn from every page (views, registers).
     shows_all: bool = False
-    #: What other pages can show of each of its needs: type, title, fields, links.
+    #: What other pages can show of each need of the page (by ID): type, title,
+    #: fields, links.
     shown: dict[str, str] = field(default_factory=dict)
+    #: The IDs each need of the page links to: the page shows their titles,
+    #: their pages show the need.
+    links: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def need_ids(self) -> set[str]:
+        """The IDs of the needs written on the page."""
+        return set(self.shown)
+
+    @property
+    def links_to(self) -> set[str]:
+        """Every ID the page's needs link to."""
+        return set().union(*self.links.values())
 
 
 def doc_store(env: BuildEnvironment, docname: str) -> DocStore:

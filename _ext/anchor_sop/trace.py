@@ -121,8 +121,8 @@ class Changes:
         self.needs: set[str] = set()
         self.targets: set[str] = set()
         self.read: set[str] = set()
-        #: What the purged pages held before: their need IDs and link targets.
-        self.purged: dict[str, tuple[set[str], set[str]]] = {}
+        #: What the purged pages held before: what each need showed, and its links.
+        self.purged: dict[str, tuple[dict[str, str], dict[str, set[str]]]] = {}
         self.any = False
 
     def note(self, need_ids: set[str], links_to: set[str]) -> None:
@@ -142,7 +142,7 @@ def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     changes.any = True
     if docname in stores(env):
         store = stores(env)[docname]
-        changes.purged[docname] = (set(store.need_ids), set(store.links_to))
+        changes.purged[docname] = (dict(store.shown), dict(store.links))
 
 
 def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
@@ -193,15 +193,23 @@ def pages_to_rewrite(
     A page shows the titles of the needs its needs link to, and the needs that
     link to its needs; aggregate pages show everything. Stock sphinx-needs
     leaves such pages stale on an incremental build. Pages in ``unchanged``
-    were re-read but look the same from outside.
+    were re-read but look the same from outside; of the others, only the needs
+    that show differently (or came or went) count, with what they linked to
+    before and link to now.
     """
-    for docname, (need_ids, links_to) in changes.purged.items():
-        if docname not in unchanged:
-            changes.note(need_ids, links_to)
-    changed = {d for d in changes.read if d not in unchanged}
-    for docname in changed & set(stores(env)):
-        changes.note(stores(env)[docname].need_ids, stores(env)[docname].links_to)
-    anything = bool(changed or set(changes.purged) - unchanged)
+    changed = (changes.read | set(changes.purged)) - unchanged
+    for docname in changed:
+        old_shown, old_links = changes.purged.get(docname, ({}, {}))
+        store = stores(env).get(docname)
+        new_shown, new_links = (store.shown, store.links) if store else ({}, {})
+        differ = {
+            need_id
+            for need_id in old_shown.keys() | new_shown.keys()
+            if old_shown.get(need_id) != new_shown.get(need_id)
+        }
+        targets = [old_links.get(i, set()) | new_links.get(i, set()) for i in differ]
+        changes.note(differ, set().union(*targets))
+    anything = bool(changed)
     affected = set()
     for docname, store in stores(env).items():
         if (
