@@ -26,7 +26,6 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
-from sphinx.util.nodes import make_refnode
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 from .model import STATE_COLORS
@@ -46,6 +45,8 @@ class ResolvePlaceholders(SphinxPostTransform):
 def setup_render(app: Sphinx) -> None:
     app.add_event(RESOLVE_EVENT)
     app.add_post_transform(ResolvePlaceholders)
+    app.add_config_value("anchor_fast_tables", True, "html", types=(bool,))
+    app.add_post_transform(ExpandTableRows)
 
 
 class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -107,32 +108,89 @@ def placeholder(
     return node
 
 
+class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """The body rows of a :func:`simple_table`, kept out of the document tree.
+
+    ``rows`` holds, per row, a paragraph per cell; the only child is the text of
+    every cell, for the search index. The HTML writer writes the rows straight
+    from ``rows`` (:mod:`anchor_sop.html`); for every other format, and with
+    ``anchor_fast_tables = False``, :class:`ExpandTableRows` makes them docutils
+    rows, the same HTML. A view of 10,000 rows is then one node to every
+    post-transform instead of 150,000.
+    """
+
+
 def simple_table(
     headers: list[str], rows: list[list[nodes.Node]], classes: list[str]
 ) -> nodes.table:
-    """A table with a header row; each cell holds one node (text, link, badge)."""
+    """A table with a header row; each cell holds one node (text, link, badge)::
+
+    <table classes=...>
+        <tgroup cols=N>
+            <colspec colwidth=1> (N times)
+            <thead> <row> <entry> <paragraph> header (N times)
+            <tbody>
+                <table_rows rows=[[<paragraph> cell, ...], ...]>
+                    <Text> the cells' text
+    """
     tgroup = nodes.tgroup(cols=len(headers))
     tgroup += [nodes.colspec(colwidth=1) for _ in headers]
     head = nodes.row()
     head += [nodes.entry("", nodes.paragraph(text=h)) for h in headers]
     tgroup += nodes.thead("", head)
-    body = nodes.tbody()
-    for cells in rows:
-        row = nodes.row()
-        row += [nodes.entry("", nodes.paragraph("", "", cell)) for cell in cells]
-        body += row
-    tgroup += body
+    cells = [[nodes.paragraph("", "", cell) for cell in row] for row in rows]
+    # each text apart, as the search index would have met them in the rows
+    text = "\n".join(t.astext() for row in cells for cell in row for t in cell.findall(nodes.Text))
+    tgroup += nodes.tbody("", table_rows("", nodes.Text(text), rows=cells))
     return nodes.table("", tgroup, classes=classes)
+
+
+class ExpandTableRows(SphinxPostTransform):
+    """Make :class:`table_rows` docutils rows, where HTML is not written from them."""
+
+    default_priority = 450  # after the placeholders' tables are made (400)
+
+    def run(self, **_kwargs) -> None:
+        if self.env._builder_cls.format == "html" and self.config.anchor_fast_tables:
+            return
+        for node in list(self.document.findall(table_rows)):
+            rows = []
+            for cells in node["rows"]:
+                row = nodes.row()
+                row += [nodes.entry("", cell) for cell in cells]
+                rows.append(row)
+            node.replace_self(rows)
 
 
 def link_to(
     app: Sphinx, fromdocname: str, docname: str, target_id: str, child: nodes.Node, title=None
 ) -> nodes.reference:
-    """A link to the element ``target_id`` of ``docname``, from ``fromdocname``."""
+    """A link to the element ``target_id`` of ``docname``, from ``fromdocname``.
+
+    Sphinx's ``make_refnode``, with the relative address of each pair of pages
+    computed once (a view links thousands of needs on a few hundred pages).
+    """
     if app.builder.name == "singlehtml":
-        # every page is on one page; make_refnode would give "#document-x#target"
+        # every page is on one page; the address would be "#document-x#target"
         fromdocname = docname
-    return make_refnode(app.builder, fromdocname, docname, target_id, child, title)
+    node = nodes.reference("", "", internal=True)
+    if fromdocname == docname and target_id:
+        node["refid"] = target_id
+    else:
+        uri = _relative_uri(app, fromdocname, docname)
+        node["refuri"] = f"{uri}#{target_id}" if target_id else uri
+    if title:
+        node["reftitle"] = title
+    node += child
+    return node
+
+
+def _relative_uri(app: Sphinx, fromdocname: str, docname: str) -> str:
+    uris = app.__dict__.setdefault("anchor_sop_uris", {})
+    key = (app.builder.name, fromdocname, docname)
+    if key not in uris:
+        uris[key] = app.builder.get_relative_uri(fromdocname, docname)
+    return uris[key]
 
 
 def id_link(app: Sphinx, fromdocname: str, need) -> nodes.reference:
