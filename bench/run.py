@@ -32,7 +32,8 @@ QUICK_SIZES = [1000]
 FULL_SIZES = [1000, 5000, 20000]
 
 
-#: Extra sphinx-build arguments (``--stock-navigation`` measures furo's own sidebar).
+#: Extra sphinx-build arguments (``--stock-rendering`` measures furo's own sidebar
+#: and docutils' own table rows).
 EXTRA_ARGS: list[str] = []
 
 
@@ -174,13 +175,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "results.json")
     parser.add_argument(
-        "--stock-navigation",
+        "--stock-rendering",
         action="store_true",
-        help="let furo compute the sidebar on every page (the 'before' figures)",
+        help="furo's sidebar on every page, docutils' table rows (the 'before' figures)",
     )
     args = parser.parse_args()
-    if args.stock_navigation:
-        EXTRA_ARGS.extend(["-D", "anchor_fast_navigation=0"])
+    if args.stock_rendering:
+        EXTRA_ARGS.extend(["-D", "anchor_fast_navigation=0", "-D", "anchor_fast_tables=0"])
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     runs = args.runs or (1 if args.quick else 3)
     results = [real_site(runs)]
