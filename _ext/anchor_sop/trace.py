@@ -3,7 +3,8 @@
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
 sphinx-needs' resolved data. Because a page shows links written on other
 pages, an incremental build rewrites, besides the pages it re-read, every page
-whose needs link to or from the needs of those pages, and the aggregate pages
+whose needs link to or from the re-read needs that show differently (type,
+title, fields or links) or came or went, and the aggregate pages
 (:func:`pages_to_rewrite`); when the reviewed-links baseline changed, every
 page with needs.
 
