@@ -209,10 +209,10 @@ def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
     if not changes:
         return [intro]
     needs = get_needs_view(app)
-    table_rows = []
+    cells = []
     for change in changes:
         shown = needs.get(change.need_id)
-        table_rows.append(
+        cells.append(
             [
                 nodes.Text(change.change),
                 id_link(app, fromdocname, shown) if shown else nodes.literal(text=change.need_id),
@@ -222,7 +222,7 @@ def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 nodes.Text(change.new),
             ]
         )
-    return [intro, simple_table(HEADER, table_rows, classes=["anchor-changes", "anchor-sortable"])]
+    return [intro, simple_table(HEADER, cells, classes=["anchor-changes", "anchor-sortable"])]
 
 
 def _resolve(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:

@@ -22,7 +22,7 @@ from sphinx.application import Sphinx
 
 from . import clock
 from .render import RESOLVE_EVENT
-from .store import stores
+from .store import pages_read, stores
 from .xlsx import workbook
 
 Rows = Sequence[Sequence[object]]
@@ -61,18 +61,13 @@ def _note_written(app: Sphinx, _doctree, docname: str) -> None:
         app.anchor_sop_wrote_pages = True
 
 
-def _note_read(app: Sphinx, _env, _docname: str) -> None:
-    # Sphinx purges every page it re-reads or removes, first
-    app.anchor_sop_read_pages = True
-
-
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or not writes_exports(app):
         return
     outdir = Path(app.outdir)
     changed = {
         VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
-        NEEDS: getattr(app, "anchor_sop_read_pages", False),
+        NEEDS: pages_read(app),
     }
     for name, (make, follows) in app.anchor_sop_exports.items():
         if changed[follows] or not (outdir / name).is_file():
@@ -82,5 +77,4 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
 def setup_exports(app: Sphinx) -> None:
     app.anchor_sop_exports = {}
     app.connect(RESOLVE_EVENT, _note_written)
-    app.connect("env-purge-doc", _note_read)
     app.connect("build-finished", _write_exports)

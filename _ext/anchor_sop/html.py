@@ -8,7 +8,6 @@
 - sphinx-needs gives the container of each need it renders itself (a
   ``needextract``, a stock need directive) a random ``uuid4`` id, so two builds
   of the same sources differ. The id is made from the need's ID instead.
-
 - The body rows of the project's tables (:class:`anchor_sop.render.table_rows`)
   are written straight from their cells, with the translator's own visitors:
   the HTML docutils rows would give, without walking 10,000 rows of nodes.
@@ -114,11 +113,9 @@ def visit_table_rows(self: HTML5Translator, node: table_rows) -> None:
     index = self._table_row_indices[-1]
     for cells in node["rows"]:
         index += 1  # the translator counts the header row too
-        self.body.append(f'<tr class="row-{"odd" if index % 2 else "even"}"><td>')
-        for column, cell in enumerate(cells):
-            if column:
-                self.body.append("<td>")
-            self.body.append(self.starttag(cell, "p", ""))
+        self.body.append(f'<tr class="row-{"odd" if index % 2 else "even"}">')
+        for cell in cells:
+            self.body.append("<td>" + self.starttag(cell, "p", ""))
             for child in cell.children:
                 write(child)
             self.body.append("</p></td>\n")

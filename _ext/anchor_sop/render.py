@@ -186,11 +186,12 @@ def link_to(
 
 
 def _relative_uri(app: Sphinx, fromdocname: str, docname: str) -> str:
-    uris = app.__dict__.setdefault("anchor_sop_uris", {})
-    key = (app.builder.name, fromdocname, docname)
-    if key not in uris:
-        uris[key] = app.builder.get_relative_uri(fromdocname, docname)
-    return uris[key]
+    if not hasattr(app, "anchor_sop_uris"):
+        app.anchor_sop_uris = {}
+    uris = app.anchor_sop_uris
+    if (fromdocname, docname) not in uris:
+        uris[fromdocname, docname] = app.builder.get_relative_uri(fromdocname, docname)
+    return uris[fromdocname, docname]
 
 
 def id_link(app: Sphinx, fromdocname: str, need) -> nodes.reference:

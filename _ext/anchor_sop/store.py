@@ -115,7 +115,13 @@ def _all(env: BuildEnvironment) -> dict[str, DocStore]:
     return env.anchor_sop
 
 
-def _purge(_app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+def pages_read(app: Sphinx) -> bool:
+    """Whether this build re-read or removed a page (Sphinx purges each one first)."""
+    return getattr(app, "anchor_sop_pages_read", False)
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    app.anchor_sop_pages_read = True
     _all(env).pop(docname, None)
 
 

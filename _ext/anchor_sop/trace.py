@@ -28,7 +28,7 @@ from sphinx_needs.api import get_needs_view
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
 from .render import RESOLVE_EVENT, need_reference, state_badge, trace_list
-from .store import stores
+from .store import pages_read, stores
 from .traceability import baseline_fingerprint, link_state
 
 
@@ -124,7 +124,6 @@ class Changes:
         self.read: set[str] = set()
         #: What the purged pages held before: what each need showed, and its links.
         self.purged: dict[str, tuple[dict[str, str], dict[str, set[str]]]] = {}
-        self.any = False
 
     def note(self, need_ids: set[str], links_to: set[str]) -> None:
         self.needs |= need_ids
@@ -140,7 +139,6 @@ def _changes(app: Sphinx) -> Changes:
 def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     """Before a page's records go (this runs first), note its needs and their links."""
     changes = _changes(app)
-    changes.any = True
     if docname in stores(env):
         store = stores(env)[docname]
         changes.purged[docname] = (dict(store.shown), dict(store.links))
@@ -149,7 +147,6 @@ def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
     changes = _changes(app)
     changes.read |= set(docnames)
-    changes.any = changes.any or bool(docnames)
 
 
 def outside_view(env: BuildEnvironment, docname: str) -> str:
@@ -162,7 +159,7 @@ def outside_view(env: BuildEnvironment, docname: str) -> str:
     if store is not None:
         unplaced = [dataclasses.replace(r, lineno=0) for r in store.documents + store.exceptions]
         facts += [repr(unplaced), repr(store.gaps), repr(sorted(store.shown.items()))]
-        facts += [repr(sorted(store.links_to)), repr(store.shows_all)]
+        facts.append(repr(store.shows_all))
     return hashlib.sha256("\0".join(facts).encode()).hexdigest()
 
 
@@ -228,7 +225,7 @@ def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     baseline = baseline_fingerprint(app.config.anchor_trace_baseline)
     baseline_changed = getattr(env, "anchor_sop_baseline", None) != baseline
     env.anchor_sop_baseline = baseline
-    if not changes.any and not baseline_changed:
+    if not pages_read(app) and not baseline_changed:
         return []
     unchanged = _unchanged_outside(env, changes)
     return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged))

@@ -107,6 +107,8 @@ class TraceReport:
     policies: list[PolicyCoverage]
     out_of_force_rules: list
     out_of_force_items: list
+    #: The views as rows of text (see export_rows), made on first use.
+    sheets: dict[str, list[list[str]]] | None = None
 
     @property
     def must_verify(self) -> list:
@@ -459,8 +461,15 @@ def _resolve_views(app: Sphinx, doctree: nodes.document, fromdocname: str) -> No
 # --- exports ----------------------------------------------------------------------
 
 
-def export_rows(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
-    """Each view as rows of text, header first: the CSV and XLSX read these."""
+def export_rows(app: Sphinx) -> dict[str, list[list[str]]]:
+    """Each view as rows of text, header first: the CSV and XLSX read these (made once)."""
+    result = trace_report(app)
+    if result.sheets is None:
+        result.sheets = _sheets(app, result)
+    return result.sheets
+
+
+def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     needs = get_needs_view(app)
     titles = {p.docname: p.title for p in result.policies}
     matrix = [["Policy", "Rule", "Rule title", "Rule state", "Item", "Item title", "Link state"]]
@@ -517,5 +526,5 @@ def setup_traceability(app: Sphinx) -> None:
     # after sphinx-needs has resolved every need (its handler runs at 500)
     app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
-    add_export(app, TRACE_CSV, lambda app: csv_bytes(export_rows(app, trace_report(app))["Matrix"]))
-    add_export(app, TRACE_XLSX, lambda app: xlsx_bytes(export_rows(app, trace_report(app))))
+    add_export(app, TRACE_CSV, lambda app: csv_bytes(export_rows(app)["Matrix"]))
+    add_export(app, TRACE_XLSX, lambda app: xlsx_bytes(export_rows(app)))

@@ -51,11 +51,11 @@ def _cell(ref: str, value: object, style: int) -> str:
 
 
 def _sheet(rows: Rows) -> str:
-    letters = [column_letter(n) for n in range(1, max((len(r) for r in rows), default=0) + 1)]
     widths = [
-        min(max(max(len(str(row[i])) for row in rows if i < len(row)) + 2, MIN_WIDTH), MAX_WIDTH)
-        for i in range(len(letters))
+        min(max(max(len(str(v)) for v in column) + 2, MIN_WIDTH), MAX_WIDTH)
+        for column in zip(*rows, strict=True)
     ]
+    letters = [column_letter(n) for n in range(1, len(widths) + 1)]
     cols = "".join(
         f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
         for n, w in enumerate(widths, start=1)
