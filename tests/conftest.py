@@ -50,6 +50,7 @@ def write_pages(srcdir: Path, pages: dict[str, str]) -> None:
     toctree = "\n".join(pages)
     (srcdir / "index.md").write_text(f"# Index\n\n```{{toctree}}\n{toctree}\n```\n")
     for name, text in pages.items():
+        (srcdir / f"{name}.md").parent.mkdir(parents=True, exist_ok=True)
         (srcdir / f"{name}.md").write_text(text)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from sphinx.testing.util import SphinxTestApp
 
-from conftest import REPO, SITE_CONF, site_pages
+from conftest import REPO, SITE_CONF, site_pages, warnings_of, write_pages
 
 
 def test_optimised_rendering_writes_the_same_pages_as_the_stock_one(site, tmp_path):
@@ -65,3 +66,27 @@ def test_parallel_build_writes_the_same_pages(site, tmp_path):
         if (site.outdir / page).read_bytes() != (parallel.outdir / page).read_bytes()
     ]
     assert different == []
+
+
+@pytest.mark.parametrize("link_suffix", ["", ".htm"])
+def test_optimised_navigation_follows_the_link_suffix(make_app, tmp_path, link_suffix):
+    """``html_link_suffix`` (clean addresses, for one) changes every sidebar link."""
+    pages = {"policy": "# Policy\n\nText.\n", "more/checklist": "# Checklist\n\nText.\n"}
+    built = {}
+    for fast in (True, False):
+        srcdir = tmp_path / f"fast-{fast}"
+        write_pages(srcdir, pages)
+        app = make_app(
+            "html",
+            srcdir=srcdir,
+            freshenv=True,
+            confoverrides={"html_link_suffix": link_suffix, "anchor_fast_navigation": fast},
+        )
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        built[fast] = {
+            page: (app.outdir / page).read_text() for page in ("index.html", "more/checklist.html")
+        }
+    assert f'href="../policy{link_suffix}"' in built[True]["more/checklist.html"]
+    assert built[True] == built[False]

@@ -84,10 +84,11 @@ class Navigation:
         for li in ul.find_all("li", recursive=False):
             link = li.find("a", recursive=False)
             href = link["href"]
-            if "://" in href or "#" in href or not href.endswith(self.builder.out_suffix):
+            suffix = self.builder.link_suffix  # html_link_suffix, ".html" unless set
+            if "://" in href or "#" in href or not href.endswith(suffix):
                 raise ValueError(f"unexpected navigation link {href!r}")
             target = posixpath.normpath(
-                posixpath.join(posixpath.dirname(self.root), href[: -len(self.builder.out_suffix)])
+                posixpath.join(posixpath.dirname(self.root), href[: len(href) - len(suffix)])
             )
             checkbox = li.find("input", recursive=False)
             sub = li.find("ul", recursive=False)
