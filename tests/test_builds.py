@@ -152,3 +152,85 @@ def test_compiled_templates_are_cached_beside_the_doctrees(build):
     cached = list((app.doctreedir / "jinja-cache").glob("*.cache"))
     # page.html and the templates it extends and includes: compiled once, reused
     assert len(cached) >= 5
+
+
+# --- rows kept between builds (anchor_sop.rowcache) ------------------------------
+
+#: Every traceability view on one page: the gaps view has two tables.
+TRACE_PAGE = "# Trace\n\n" + "".join(
+    f"```{{traceability}} {view}\n```\n\n"
+    for view in ("matrix", "reverse", "gaps", "responsibility")
+)
+
+
+def _build_trace(make_app, srcdir, pages, fresh: bool, **overrides):
+    write_pages(srcdir, pages)
+    app = make_app("html", srcdir=srcdir, freshenv=fresh, confoverrides=overrides)
+    app.build()
+    app.cleanup()
+    assert warnings_of(app) == []
+    return app
+
+
+def _kept_file(app):
+    return app.doctreedir / "anchor-rows" / "html" / "trace.pickle"
+
+
+def test_a_rebuild_with_kept_rows_writes_what_a_fresh_build_writes(make_app, tmp_path):
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    assert _kept_file(first).is_file()
+
+    # a rule retitled: its matrix row and the reverse rows whose links name it change
+    pages["policy"] = pages["policy"].replace("{rule} Retention", "{rule} Kept for years")
+    again = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
+    fresh = _build_trace(make_app, tmp_path / "fresh", pages, fresh=True)
+    page = (again.outdir / "trace.html").read_text()
+    assert "Kept for years" in page
+    assert page == (fresh.outdir / "trace.html").read_text()
+    assert (again.outdir / "searchindex.js").read_text() == (
+        fresh.outdir / "searchindex.js"
+    ).read_text()
+
+
+def test_unchanged_rows_are_written_as_kept(make_app, tmp_path):
+    import pickle
+
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    context, rows = pickle.loads(_kept_file(first).read_bytes())
+    # mark every kept row, to see which ones the next build takes as kept
+    marked = {key: (f"<!--kept-->{html}", texts) for key, (html, texts) in rows.items()}
+    _kept_file(first).write_bytes(pickle.dumps((context, marked)))
+
+    pages["policy"] = pages["policy"].replace("{rule} Retention", "{rule} Kept for years")
+    again = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
+    soup = BeautifulSoup((again.outdir / "trace.html").read_text(), "html.parser")
+    matrix_rows = soup.select("table.anchor-trace-matrix tbody tr")
+    remade = [row for row in matrix_rows if "<!--kept-->" not in str(row)]
+    # the retitled rule's row alone is made again; the others come as kept
+    assert [row.find("a").get_text() for row in remade] == ["BKP-03"]
+    assert "Kept for years" in remade[0].get_text()
+    assert len(matrix_rows) > 1
+
+
+def test_kept_rows_are_dropped_when_the_addresses_change(make_app, tmp_path):
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    again = _build_trace(make_app, tmp_path / "src", pages, fresh=False, html_link_suffix=".htm")
+    soup = BeautifulSoup((again.outdir / "trace.html").read_text(), "html.parser")
+    links = [a["href"] for a in soup.select("table.anchor-trace-matrix tbody a")]
+    assert "policy.htm#BKP-03" in links
+    assert not any(".html" in link for link in links)
+
+
+def test_a_damaged_kept_file_is_ignored(make_app, tmp_path):
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    expected = (first.outdir / "trace.html").read_text()
+    _kept_file(first).write_bytes(_kept_file(first).read_bytes()[:100])  # cut short
+
+    pages["policy"] = pages["policy"].replace("Keep 7 daily", "Keep 7  daily")
+    (tmp_path / "src" / "trace.md").write_text(TRACE_PAGE + "\n")  # rewrite the views' page
+    again = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
+    assert (again.outdir / "trace.html").read_text() == expected

@@ -46,7 +46,7 @@ from .model import (
     NEED_TYPES,
     NEEDS_JSON,
 )
-from .render import RESOLVE_EVENT, id_link, simple_table
+from .render import RESOLVE_EVENT, id_link, need_ref, simple_table
 from .store import doc_store
 
 Need = Mapping[str, Any]
@@ -215,7 +215,9 @@ def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
         cells.append(
             [
                 nodes.Text(change.change),
-                id_link(app, fromdocname, shown) if shown else nodes.literal(text=change.need_id),
+                id_link(app, fromdocname, need_ref(shown))
+                if shown
+                else nodes.literal(text=change.need_id),
                 nodes.Text(change.kind),
                 nodes.Text(change.page),
                 nodes.Text(change.old),

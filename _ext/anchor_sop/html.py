@@ -11,6 +11,8 @@
 - The body rows of the project's tables (:class:`anchor_sop.render.table_rows`)
   are written straight from their cells, with the translator's own visitors:
   the HTML docutils rows would give, without walking 10,000 rows of nodes.
+  Rows made from a recipe are kept for the next build
+  (:mod:`anchor_sop.rowcache`), which writes the unchanged ones as kept.
 - The page templates are compiled once and cached beside the doctrees:
   Jinja would compile them again in every build process (a quarter of a
   second of each preview rebuild).
@@ -30,6 +32,7 @@ from sphinx.writers.html5 import HTML5Translator
 from sphinx_design.badges_buttons import sd_badge
 
 from .render import table_rows
+from .rowcache import keep_rows
 
 
 class TableWrapperIds(SphinxPostTransform):
@@ -111,16 +114,28 @@ def visit_table_rows(self: HTML5Translator, node: table_rows) -> None:
         depart(element)
 
     index = self._table_row_indices[-1]
-    for cells in node["rows"]:
+    kept = {}
+    for row in node["rows"]:
         index += 1  # the translator counts the header row too
         self.body.append(f'<tr class="row-{"odd" if index % 2 else "even"}">')
-        for cell in cells:
-            self.body.append("<td>" + self.starttag(cell, "p", ""))
-            for child in cell.children:
-                write(child)
-            self.body.append("</p></td>\n")
+        start = len(self.body)
+        if row.cells is None:
+            self.body.append(row.html)
+        else:
+            for cell in row.cells:
+                self.body.append("<td>" + self.starttag(cell, "p", ""))
+                for child in cell.children:
+                    write(child)
+                self.body.append("</p></td>\n")
+        if row.key is not None:
+            kept[row.key] = ("".join(self.body[start:]), row.texts)
         self.body.append("</tr>\n")
     self._table_row_indices[-1] = index
+    if kept:
+        # every kept row of the page so far: its other tables may keep rows too
+        page_rows = vars(self).setdefault("anchor_kept_rows", {}).setdefault(node["page"], {})
+        page_rows.update(kept)
+        keep_rows(self.builder, node["page"], page_rows)
     raise nodes.SkipNode
 
 

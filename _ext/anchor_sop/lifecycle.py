@@ -53,6 +53,7 @@ from .render import (
     id_link,
     link_to,
     need_body,
+    need_ref,
     need_reference,
     simple_table,
     state_badge,
@@ -412,7 +413,7 @@ def _owners(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 for index, need in enumerate(rules):
                     if index:
                         entry += nodes.Text(" ")
-                    entry += id_link(app, fromdocname, need)
+                    entry += id_link(app, fromdocname, need_ref(need))
             items += nodes.list_item("", entry)
         result.append(items)
     return result
@@ -428,7 +429,7 @@ def _exceptions_register(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
             if index:
                 rules += nodes.Text(", ")
             rules += (
-                need_reference(app, fromdocname, needs[rule_id])
+                need_reference(app, fromdocname, need_ref(needs[rule_id]))
                 if rule_id in needs
                 else nodes.literal(text=rule_id)
             )

@@ -22,6 +22,9 @@ theme's own post-transforms (furo wraps tables so they scroll), which
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
+from typing import NamedTuple
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -29,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 from .model import STATE_COLORS
+from .rowcache import html_writes_rows, kept_rows
 
 RESOLVE_EVENT = "anchor-sop-resolve"
 
@@ -109,15 +113,29 @@ def placeholder(
 
 
 class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """The body rows of a :func:`simple_table`, kept out of the document tree.
+    """The body rows of a table, kept out of the document tree.
 
-    ``rows`` holds, per row, a paragraph per cell; the only child is the text of
-    every cell, for the search index. The HTML writer writes the rows straight
-    from ``rows`` (:mod:`anchor_sop.html`); for every other format, and with
+    ``rows`` holds a :class:`TableRow` per row; ``page`` is the page the rows
+    were made for. The only child is the text of every cell, for the search
+    index. The HTML writer writes the rows straight from ``rows``
+    (:mod:`anchor_sop.html`); for every other format, and with
     ``anchor_fast_tables = False``, :class:`ExpandTableRows` makes them docutils
     rows, the same HTML. A view of 10,000 rows is then one node to every
     post-transform instead of 150,000.
     """
+
+
+class TableRow(NamedTuple):
+    """One body row: a paragraph per cell, or the HTML kept for it by the last build."""
+
+    #: ``(function name, recipe)`` for a row made from a recipe (see
+    #: :mod:`anchor_sop.rowcache`); ``None`` for a row that is not kept.
+    key: Hashable | None
+    cells: list[nodes.paragraph] | None
+    #: The kept HTML, when ``cells`` is ``None``.
+    html: str | None
+    #: Each text of the cells, for the search index.
+    texts: tuple[str, ...]
 
 
 def simple_table(
@@ -130,18 +148,52 @@ def simple_table(
             <colspec colwidth=1> (N times)
             <thead> <row> <entry> <paragraph> header (N times)
             <tbody>
-                <table_rows rows=[[<paragraph> cell, ...], ...]>
+                <table_rows rows=[TableRow(cells=[<paragraph> cell, ...]), ...]>
                     <Text> the cells' text
     """
+    return _table(headers, [_made_row(None, cells) for cells in rows], classes, page="")
+
+
+def recipe_table(
+    app: Sphinx,
+    page: str,
+    headers: list[str],
+    make_cells: Callable[[Sphinx, str, tuple], list[nodes.Node]],
+    recipes: Iterable[tuple],
+    classes: list[str],
+) -> nodes.table:
+    """A :func:`simple_table` whose rows ``make_cells(app, page, recipe)`` makes.
+
+    A recipe holds plain values only and is all ``make_cells`` reads: a row
+    whose recipe the last build of ``page`` wrote is taken as it wrote it.
+    """
+    kept = kept_rows(app, page)
+    rows = []
+    for recipe in recipes:
+        key = (make_cells.__name__, recipe)
+        if key in kept:
+            html, texts = kept[key]
+            rows.append(TableRow(key, None, html, texts))
+        else:
+            rows.append(_made_row(key, make_cells(app, page, recipe)))
+    return _table(headers, rows, classes, page)
+
+
+def _made_row(key: Hashable | None, cells: list[nodes.Node]) -> TableRow:
+    paragraphs = [nodes.paragraph("", "", cell) for cell in cells]
+    # each text apart, as the search index would have met them in the rows
+    texts = tuple(t.astext() for cell in paragraphs for t in cell.findall(nodes.Text))
+    return TableRow(key, paragraphs, None, texts)
+
+
+def _table(headers: list[str], rows: list[TableRow], classes: list[str], page: str) -> nodes.table:
     tgroup = nodes.tgroup(cols=len(headers))
     tgroup += [nodes.colspec(colwidth=1) for _ in headers]
     head = nodes.row()
     head += [nodes.entry("", nodes.paragraph(text=h)) for h in headers]
     tgroup += nodes.thead("", head)
-    cells = [[nodes.paragraph("", "", cell) for cell in row] for row in rows]
-    # each text apart, as the search index would have met them in the rows
-    text = "\n".join(t.astext() for row in cells for cell in row for t in cell.findall(nodes.Text))
-    tgroup += nodes.tbody("", table_rows("", nodes.Text(text), rows=cells))
+    text = "\n".join(t for row in rows for t in row.texts)
+    tgroup += nodes.tbody("", table_rows("", nodes.Text(text), rows=rows, page=page))
     return nodes.table("", tgroup, classes=classes)
 
 
@@ -151,13 +203,13 @@ class ExpandTableRows(SphinxPostTransform):
     default_priority = 450  # after the placeholders' tables are made (400)
 
     def run(self, **_kwargs) -> None:
-        if self.env._builder_cls.format == "html" and self.config.anchor_fast_tables:
-            return
+        if html_writes_rows(self.env):
+            return  # written by the HTML translator, kept rows included
         for node in list(self.document.findall(table_rows)):
             rows = []
-            for cells in node["rows"]:
+            for table_row in node["rows"]:
                 row = nodes.row()
-                row += [nodes.entry("", cell) for cell in cells]
+                row += [nodes.entry("", cell) for cell in table_row.cells]
                 rows.append(row)
             node.replace_self(rows)
 
@@ -194,14 +246,24 @@ def _relative_uri(app: Sphinx, fromdocname: str, docname: str) -> str:
     return uris[fromdocname, docname]
 
 
-def id_link(app: Sphinx, fromdocname: str, need) -> nodes.reference:
+class NeedRef(NamedTuple):
+    """A need as a link to it shows it (plain values: a row recipe may hold it)."""
+
+    id: str
+    docname: str
+    title: str
+
+
+def need_ref(need) -> NeedRef:
+    return NeedRef(need["id"], need["docname"], need["title"])
+
+
+def id_link(app: Sphinx, fromdocname: str, need: NeedRef) -> nodes.reference:
     """A link to ``need`` shown as its ID badge (its title as the tooltip)."""
-    return link_to(
-        app, fromdocname, need["docname"], need["id"], id_badge(need["id"]), need["title"]
-    )
+    return link_to(app, fromdocname, need.docname, need.id, id_badge(need.id), need.title)
 
 
-def need_reference(app: Sphinx, fromdocname: str, need) -> nodes.Node:
+def need_reference(app: Sphinx, fromdocname: str, need: NeedRef) -> nodes.Node:
     """A link to ``need``: its ID badge, then its title."""
-    content = nodes.inline("", "", id_badge(need["id"]), nodes.Text(" " + need["title"]))
-    return link_to(app, fromdocname, need["docname"], need["id"], content, need["title"])
+    content = nodes.inline("", "", id_badge(need.id), nodes.Text(" " + need.title))
+    return link_to(app, fromdocname, need.docname, need.id, content, need.title)

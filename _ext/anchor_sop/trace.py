@@ -27,7 +27,7 @@ from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
-from .render import RESOLVE_EVENT, need_reference, state_badge, trace_list
+from .render import RESOLVE_EVENT, need_ref, need_reference, state_badge, trace_list
 from .store import pages_read, stores
 from .traceability import baseline_fingerprint, link_state
 
@@ -103,7 +103,7 @@ def _entry(app: Sphinx, fromdocname: str, node: trace_list, other_id: str, needs
     target = needs.get(other_id)
     if target is None:
         return nodes.literal(text=f"{other_id} (unknown)")
-    entry = nodes.inline("", "", need_reference(app, fromdocname, target))
+    entry = nodes.inline("", "", need_reference(app, fromdocname, need_ref(target)))
     if node["link"] == VERIFIES:
         state = link_state(app, node["need_id"], other_id)
     elif node["link"] == backlink(VERIFIES):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,17 @@ from .model import (
     TRACE_XLSX,
     VERIFIES,
 )
-from .render import RESOLVE_EVENT, id_link, link_to, need_reference, simple_table, state_badge
+from .render import (
+    RESOLVE_EVENT,
+    NeedRef,
+    id_link,
+    link_to,
+    need_ref,
+    need_reference,
+    recipe_table,
+    simple_table,
+    state_badge,
+)
 from .store import all_documents, doc_store
 
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
@@ -250,24 +261,24 @@ class TraceabilityDirective(SphinxDirective):
         return [node]
 
 
-def _links(app, fromdocname, needs_list) -> nodes.Node:
+def _links(app, fromdocname, refs: Sequence[NeedRef]) -> nodes.Node:
     line = nodes.inline()
-    for index, need in enumerate(needs_list):
+    for index, ref in enumerate(refs):
         if index:
             line += nodes.Text(", ")
-        line += id_link(app, fromdocname, need)
-    return line if needs_list else nodes.Text("—")
+        line += id_link(app, fromdocname, ref)
+    return line if refs else nodes.Text("—")
 
 
-def _linked(app, fromdocname, ids) -> nodes.Node:
-    """The ID links of the needs ``ids`` names (unknown IDs are reported where written)."""
+def _known(app, ids) -> tuple[NeedRef, ...]:
+    """The needs ``ids`` names (unknown IDs are reported where written)."""
     needs = get_needs_view(app)
-    return _links(app, fromdocname, [needs[i] for i in ids if i in needs])
+    return tuple(need_ref(needs[i]) for i in ids if i in needs)
 
 
-def _named(app, fromdocname, need) -> list[nodes.Node]:
+def _named(app, fromdocname, need: NeedRef) -> list[nodes.Node]:
     """A view's first two cells for a need: its ID (a link) and its title."""
-    return [id_link(app, fromdocname, need), nodes.Text(need["title"])]
+    return [id_link(app, fromdocname, need), nodes.Text(need.title)]
 
 
 def _percent(verified: int, total: int) -> str:
@@ -352,95 +363,125 @@ def _rule_state(result: TraceReport, rule) -> str:
 def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     needs = get_needs_view(app)
     titles = {p.docname: p.title for p in result.policies}
-    rows = []
-    for rule in result.rules:
-        verifying = nodes.inline()
-        for item_id in result.verifiers.get(rule["id"], []):
-            entry = nodes.inline(
-                "",
-                "",
-                need_reference(app, fromdocname, needs[item_id]),
-                classes=["anchor-matrix-entry"],
-            )
-            if (state := result.link_states.get((item_id, rule["id"]))) not in (None, "clean"):
-                entry += [nodes.Text(" "), state_badge(state, f"anchor-link-{state}")]
-            verifying += entry
-        rows.append(
-            [
-                nodes.Text(titles.get(rule["docname"], rule["docname"])),
-                id_link(app, fromdocname, rule),
-                nodes.Text(rule["title"]),
-                verifying if result.verifiers.get(rule["id"]) else nodes.Text("—"),
-                nodes.Text(_rule_state(result, rule)),
-            ]
+    recipes = (
+        (
+            titles.get(rule["docname"], rule["docname"]),
+            need_ref(rule),
+            tuple(
+                (need_ref(needs[item_id]), result.link_states.get((item_id, rule["id"])))
+                for item_id in result.verifiers.get(rule["id"], [])
+            ),
+            _rule_state(result, rule),
         )
+        for rule in result.rules
+    )
     return [
-        simple_table(
+        recipe_table(
+            app,
+            fromdocname,
             ["Policy", "Rule", "Title", "Verified by", "State"],
-            rows,
+            _matrix_cells,
+            recipes,
             classes=["anchor-trace-matrix", "anchor-sortable"],
         )
     ]
 
 
-def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    rows = [
-        [
-            *_named(app, fromdocname, item),
-            _linked(app, fromdocname, item[VERIFIES]),
-        ]
-        for item in result.items
-    ]
-    orphans = nodes.paragraph(text=f"Orphans — items that verify no rule ({len(result.orphans)}): ")
-    orphans += _links(app, fromdocname, result.orphans)
+def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
+    policy, rule, verifiers, state = recipe
+    verifying = nodes.inline()
+    for item, link_state in verifiers:
+        entry = nodes.inline(
+            "", "", need_reference(app, page, item), classes=["anchor-matrix-entry"]
+        )
+        if link_state not in (None, "clean"):
+            entry += [nodes.Text(" "), state_badge(link_state, f"anchor-link-{link_state}")]
+        verifying += entry
     return [
-        simple_table(
-            ["Item", "Title", "Verifies"], rows, classes=["anchor-trace-reverse", "anchor-sortable"]
+        nodes.Text(policy),
+        id_link(app, page, rule),
+        nodes.Text(rule.title),
+        verifying if verifiers else nodes.Text("—"),
+        nodes.Text(state),
+    ]
+
+
+def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    orphans = nodes.paragraph(text=f"Orphans — items that verify no rule ({len(result.orphans)}): ")
+    orphans += _links(app, fromdocname, [need_ref(n) for n in result.orphans])
+    return [
+        recipe_table(
+            app,
+            fromdocname,
+            ["Item", "Title", "Verifies"],
+            _reverse_cells,
+            ((need_ref(item), _known(app, item[VERIFIES])) for item in result.items),
+            classes=["anchor-trace-reverse", "anchor-sortable"],
         ),
         nodes.rubric(text="Orphans"),
         orphans,
     ]
 
 
+def _reverse_cells(app, page, recipe) -> list[nodes.Node]:
+    item, verifies = recipe
+    return [*_named(app, page, item), _links(app, page, verifies)]
+
+
 def _gaps(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    gap_rows = [_named(app, fromdocname, r) for r in result.gaps]
-    reason_rows = [
-        [
-            *_named(app, fromdocname, r),
-            nodes.Text(r[NOT_VERIFIABLE]),
-        ]
-        for r in result.not_verifiable
-    ]
     return [
-        nodes.rubric(text=f"Rules no checklist item verifies yet ({len(gap_rows)})"),
-        simple_table(["Rule", "Title"], gap_rows, classes=["anchor-trace-gaps"])
-        if gap_rows
+        nodes.rubric(text=f"Rules no checklist item verifies yet ({len(result.gaps)})"),
+        recipe_table(
+            app,
+            fromdocname,
+            ["Rule", "Title"],
+            _gap_cells,
+            ((need_ref(r),) for r in result.gaps),
+            classes=["anchor-trace-gaps"],
+        )
+        if result.gaps
         else nodes.paragraph(text="None: every rule that must be verified is."),
-        nodes.rubric(text=f"Rules marked not checklist-verifiable ({len(reason_rows)})"),
-        simple_table(
+        nodes.rubric(text=f"Rules marked not checklist-verifiable ({len(result.not_verifiable)})"),
+        recipe_table(
+            app,
+            fromdocname,
             ["Rule", "Title", "Reason"],
-            reason_rows,
+            _not_verifiable_cells,
+            ((need_ref(r), r[NOT_VERIFIABLE]) for r in result.not_verifiable),
             classes=["anchor-trace-not-verifiable", "anchor-sortable"],
         ),
     ]
 
 
+def _gap_cells(app, page, recipe) -> list[nodes.Node]:
+    (rule,) = recipe
+    return _named(app, page, rule)
+
+
+def _not_verifiable_cells(app, page, recipe) -> list[nodes.Node]:
+    rule, reason = recipe
+    return [*_named(app, page, rule), nodes.Text(reason)]
+
+
 def _responsibility(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
-    rows = [
-        [
-            *_named(app, fromdocname, d),
-            nodes.Text(d[ACCOUNTABLE] or "—"),
-            _linked(app, fromdocname, d[GOVERNED_BY]),
-        ]
-        for d in result.domains
-    ]
+    recipes = (
+        (need_ref(d), d[ACCOUNTABLE] or "—", _known(app, d[GOVERNED_BY])) for d in result.domains
+    )
     return [
-        simple_table(
+        recipe_table(
+            app,
+            fromdocname,
             ["Row", "Domain", "Accountable", "Governing rules"],
-            rows,
+            _responsibility_cells,
+            recipes,
             classes=["anchor-trace-responsibility", "anchor-sortable"],
         )
     ]
+
+
+def _responsibility_cells(app, page, recipe) -> list[nodes.Node]:
+    domain, accountable, governing = recipe
+    return [*_named(app, page, domain), nodes.Text(accountable), _links(app, page, governing)]
 
 
 RENDERERS = {

@@ -1,0 +1,93 @@
+"""Each table row's HTML, kept from one build to the next.
+
+A view of 10,000 rows is rewritten whenever one of its needs changes, and
+almost every row shows what it showed before. A cached row is described by its
+*recipe*: a tuple of plain values (IDs, titles, page names, states) that is the
+only input of the function making its cells. When the HTML writer writes such
+a row it keeps the row's HTML, and its text for the search index, under
+``(function name, recipe)``; the next build takes every row whose recipe is
+unchanged from there, without making its nodes or writing them again.
+
+What else a row's HTML depends on is the *context* of the kept rows, and a
+change of it drops them all: the page and builder (the links' addresses), the
+address suffixes, the versions of Sphinx, docutils and sphinx-design (the
+markup they write), and this package's source.
+
+The rows are kept per builder and page in the doctree folder, one file per
+page: each page is written by one process of a build, so no two processes
+write the same file. Only the HTML builders with ``anchor_fast_tables`` use
+them (:mod:`anchor_sop.html`); other formats make every row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Hashable
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+#: The row's HTML (between ``<tr>`` and ``</tr>``) and each text of its cells.
+Kept = tuple[str, tuple[str, ...]]
+
+
+def html_writes_rows(env: BuildEnvironment) -> bool:
+    """Whether the HTML translator writes table rows itself (and keeps them)."""
+    return env._builder_cls.format == "html" and env.config.anchor_fast_tables
+
+
+def kept_rows(app: Sphinx, page: str) -> dict[Hashable, Kept]:
+    """The rows kept for ``page`` by the last build, when they still apply."""
+    if not html_writes_rows(app.env):
+        return {}
+    try:
+        with _file(app.doctreedir, app.builder.name, page).open("rb") as stream:
+            context, rows = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return {}  # none kept yet, or a file an interrupted build left
+    return rows if context == _context(app.builder, page) else {}
+
+
+def keep_rows(builder, page: str, rows: dict[Hashable, Kept]) -> None:
+    """Keep ``rows``, every cached row of ``page`` in this build, for the next one."""
+    path = _file(builder.doctreedir, builder.name, page)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}")
+    partial.write_bytes(
+        pickle.dumps((_context(builder, page), rows), protocol=pickle.HIGHEST_PROTOCOL)
+    )
+    partial.replace(path)
+
+
+def _file(doctreedir: str | os.PathLike, builder_name: str, page: str) -> Path:
+    return Path(doctreedir) / "anchor-rows" / builder_name / f"{page.replace('/', '%')}.pickle"
+
+
+def _context(builder, page: str) -> tuple:
+    config = builder.config
+    return (
+        page,
+        builder.name,
+        config.html_file_suffix,
+        config.html_link_suffix,
+        _code_version(),
+    )
+
+
+@cache
+def _code_version() -> tuple[str, ...]:
+    package = Path(__file__).parent
+    source = hashlib.sha256()
+    for module in sorted(package.glob("*.py")):
+        source.update(module.read_bytes())
+    return (
+        version("sphinx"),
+        version("docutils"),
+        version("sphinx-design"),
+        source.hexdigest(),
+    )
