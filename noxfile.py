@@ -58,7 +58,9 @@ def serve(session: nox.Session) -> None:
     """Preview with live reload on http://127.0.0.1:8000 while editing."""
     install(session, "serve")
     session.run(
-        "sphinx-autobuild",
+        "python",
+        "-m",
+        "anchor_sop.preview",  # sphinx-autobuild, with rebuilds that start warm
         "--host",
         "127.0.0.1",
         "--port",
@@ -72,6 +74,7 @@ def serve(session: nox.Session) -> None:
         *SPHINX_ARGS,
         str(BUILD / "serve"),
         *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "_ext")},
     )
 
 
@@ -121,14 +124,14 @@ def audit(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite (real Sphinx builds, the browser, the audit pack)."""
-    install(session, "test", "pdf")
+    install(session, "test", "pdf", "serve")
     session.run("pytest", *session.posargs)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Build speed and memory: real site and 1k/5k/20k needs (`-- --quick`: site + 1k)."""
-    install(session)
+    install(session, "serve")
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 

@@ -6,7 +6,10 @@ For the real site and each corpus size it measures, as whole ``sphinx-build``
 processes run as ``nox -s docs`` runs them (``-j auto``: one worker per core):
 a cold build (fresh output), a no-op rebuild, a one-page edit rebuild (and
 checks that another page shows the edit), and the peak memory (RSS) of the
-cold build. Each figure is the median of ``--runs`` runs. It
+cold build. "Preview edit" is the same edit rebuilt as ``nox -s serve``
+rebuilds it: serially, in a child forked from a process that has loaded what
+a build imports (``anchor_sop.preview``). Each figure is the median of
+``--runs`` runs. It
 prints one table, with the growth exponent of the cold build between
 consecutive sizes (time ∝ needs^k), and writes the same figures as JSON.
 """
@@ -27,6 +30,9 @@ import time
 from pathlib import Path
 
 from corpus import REPO, edit_one_rule, write_corpus
+
+sys.path.insert(0, str(REPO / "_ext"))
+from anchor_sop.preview import build_in_child
 
 QUICK_SIZES = [1000]
 FULL_SIZES = [1000, 5000, 20000]
@@ -71,9 +77,20 @@ def sphinx_build(src: Path, out: Path, confdir: Path, fresh: bool) -> tuple[floa
     return seconds, usage.ru_maxrss / 1024
 
 
+def preview_build(src: Path, out: Path, confdir: Path) -> float:
+    """One build as ``nox -s serve`` runs it (serial, forked from a warm process)."""
+    args = ["-q", "-W", "--keep-going", "-c", str(confdir), "-d", str(out / ".doctrees")]
+    start = time.perf_counter()
+    code = build_in_child([*args, *EXTRA_ARGS, str(src), str(out)])
+    seconds = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"preview build of {src} failed (exit code {code})")
+    return seconds
+
+
 def measure(name: str, src: Path, confdir: Path, needs: int, runs: int, edit) -> dict:
     out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-    cold, noop, edited, memory = [], [], [], []
+    cold, noop, edited, previewed, memory = [], [], [], [], []
     for _ in range(runs):
         seconds, peak = sphinx_build(src, out, confdir, fresh=True)
         cold.append(seconds)
@@ -83,6 +100,12 @@ def measure(name: str, src: Path, confdir: Path, needs: int, runs: int, edit) ->
         edited.append(sphinx_build(src, out, confdir, fresh=False)[0])
         if check is not None:
             check(out)
+    preview_build(src, out, confdir)  # no-op: loads what a build imports, as the preview does
+    for _ in range(runs):
+        check = edit()
+        previewed.append(preview_build(src, out, confdir))
+        if check is not None:
+            check(out)
     shutil.rmtree(out, ignore_errors=True)
     return {
         "name": name,
@@ -90,6 +113,7 @@ def measure(name: str, src: Path, confdir: Path, needs: int, runs: int, edit) ->
         "cold_s": statistics.median(cold),
         "noop_s": statistics.median(noop),
         "edit_s": statistics.median(edited),
+        "preview_edit_s": statistics.median(previewed),
         "peak_mb": statistics.median(memory),
         "runs": runs,
     }
@@ -156,7 +180,7 @@ def growth(results: list[dict]) -> None:
 def print_table(results: list[dict]) -> None:
     header = (
         f"{'corpus':<14}{'needs':>7}{'cold s':>9}{'no-op s':>9}{'edit s':>8}"
-        f"{'peak MB':>9}{'growth':>8}"
+        f"{'preview edit s':>16}{'peak MB':>9}{'growth':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -164,7 +188,8 @@ def print_table(results: list[dict]) -> None:
         k = r.get("growth_from_previous")
         print(
             f"{r['name']:<14}{r['needs']:>7}{r['cold_s']:>9.2f}{r['noop_s']:>9.2f}"
-            f"{r['edit_s']:>8.2f}{r['peak_mb']:>9.0f}{'' if k is None else f'{k:.2f}':>8}"
+            f"{r['edit_s']:>8.2f}{r['preview_edit_s']:>16.2f}{r['peak_mb']:>9.0f}"
+            f"{'' if k is None else f'{k:.2f}':>8}"
         )
 
 

@@ -1,0 +1,142 @@
+"""The live preview (``nox -s serve``): builds forked from a warm process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from anchor_sop.preview import build_in_child
+from conftest import EXT, REPO, SITE_CONF, site_pages, write_pages
+
+BROKEN_LINK = """# Checks
+
+::::{checklist} Backup checks
+:id-prefix: CHK
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+
+:::{item} Retention set
+:id: CHK-01
+:verifies: BKP-09
+:::
+::::
+"""
+
+
+def sphinx_args(srcdir: Path, out: Path, *extra: str) -> list[str]:
+    return ["-q", *extra, "-d", str(out / ".doctrees"), str(srcdir), str(out)]
+
+
+def test_a_warm_build_writes_the_site_a_fresh_process_writes(site, tmp_path):
+    srcdir = tmp_path / "source"
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    # the first build warms this process; the second starts from what it loaded
+    assert build_in_child(sphinx_args(srcdir, tmp_path / "first")) == 0
+    assert build_in_child(sphinx_args(srcdir, tmp_path / "warm", "-W", "--keep-going")) == 0
+    warm = tmp_path / "warm"
+    pages = site_pages(site)
+    assert "traceability/matrix.html" in pages
+    different = [
+        page
+        for page in [*pages, "searchindex.js", "needs.json"]
+        if (site.outdir / page).read_bytes() != (warm / page).read_bytes()
+    ]
+    assert different == []
+
+
+def test_the_preview_keeps_installed_modules_and_drops_the_projects(tmp_path):
+    """Run in a fresh interpreter: what it had loaded before the build is known."""
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"page": "# Page\n\nText.\n"})
+    (srcdir / "conf.py").write_text(
+        (srcdir / "conf.py").read_text()
+        + f"sys.path.insert(0, {str(srcdir)!r})\nextensions.append('stamp')\n"
+    )
+    stamp = srcdir / "stamp.py"
+    stamp.write_text(
+        "def setup(app):\n"
+        "    app.connect('build-finished', lambda app, exc: (app.outdir / 'stamp.txt')"
+        ".write_text(STAMP))\n"
+        "STAMP = 'first'\n"
+    )
+    script = f"""
+import json, sys
+sys.path[:0] = [{str(EXT)!r}, {str(srcdir)!r}]
+import stamp  # the preview process has the project's code loaded, as `python -m` has
+from anchor_sop.preview import build_in_child, is_installed
+before = dict(sys.modules)
+codes = [build_in_child({sphinx_args(srcdir, tmp_path / "out")!r})]
+loaded = [name for name in sys.modules if name not in before]
+edited = open({str(stamp)!r}).read().replace("'first'", "'second'")
+open({str(stamp)!r}, "w").write(edited)
+codes.append(build_in_child({sphinx_args(srcdir, tmp_path / "out")!r}))
+print(json.dumps([codes, loaded, [n for n in loaded if not is_installed(sys.modules[n])]]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    codes, loaded, loaded_from_the_project = json.loads(done.stdout.splitlines()[-1])
+    assert codes == [0, 0]
+    # what the first build imported is loaded now: MyST's parser, furo's code styles...
+    assert {"myst_parser.parsers.mdit", "markdown_it.main", "a11y_pygments"} <= set(loaded)
+    assert loaded_from_the_project == []
+    assert (tmp_path / "out" / "stamp.txt").read_text() == "second"
+
+
+def test_a_failed_warm_build_returns_its_exit_code(tmp_path):
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"checklist": BROKEN_LINK})
+    code = build_in_child(sphinx_args(srcdir, tmp_path / "out", "-W"))
+    assert code not in (0, None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_preview_shows_an_edit_in_the_open_page(browser, tmp_path):
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"page": "# Page\n\nThe first text.\n"})
+    port = free_port()
+    out = tmp_path / "out"
+    command = ["-m", "anchor_sop.preview", "--port", str(port), *sphinx_args(srcdir, out)]
+    preview = subprocess.Popen(
+        [sys.executable, *command],
+        env={**os.environ, "PYTHONPATH": str(EXT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/page.html"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url) as response:
+                    assert b"The first text." in response.read()
+                break
+            except OSError:
+                assert preview.poll() is None, preview.stdout.read()
+                assert time.monotonic() < deadline, "the preview did not start serving"
+                time.sleep(0.2)
+        page = browser.new_page()
+        page.goto(url)
+        assert page.locator("article").inner_text().count("The first text.") == 1
+        (srcdir / "page.md").write_text("# Page\n\nThe edited text.\n")
+        # sphinx-autobuild's script reloads the open page once the rebuild is done
+        page.get_by_text("The edited text.").wait_for(timeout=30_000)
+        page.close()
+    finally:
+        preview.terminate()
+        preview.wait(timeout=10)
+    assert "Rebuilding" in preview.stdout.read()
