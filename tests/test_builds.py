@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 from bs4 import BeautifulSoup
 
 from conftest import readme_snippets, warnings_of, write_pages
@@ -154,21 +152,6 @@ def test_compiled_templates_are_cached_beside_the_doctrees(build):
     cached = list((app.doctreedir / "jinja-cache").glob("*.cache"))
     # page.html and the templates it extends and includes: compiled once, reused
     assert len(cached) >= 5
-
-
-def test_the_collector_skips_the_environment_while_writing_and_is_restored_after(
-    make_app, tmp_path
-):
-    write_pages(tmp_path / "src", snippet_pages())
-    app = make_app("html", srcdir=tmp_path / "src", freshenv=True)
-    frozen = []
-    app.connect("html-page-context", lambda *_: frozen.append(gc.get_freeze_count()))
-    app.build()
-    app.cleanup()
-    assert warnings_of(app) == []
-    # what was alive once the pages were read stays frozen while pages are written
-    assert frozen[0] > 0
-    assert gc.get_freeze_count() == 0
 
 
 # --- rows kept between builds (anchor_sop.rowcache) ------------------------------

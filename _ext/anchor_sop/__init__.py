@@ -12,7 +12,6 @@ from sphinx.application import Sphinx
 
 from .changes import setup_changes
 from .checklist import setup_checklist
-from .collector import setup_collector
 from .documents import check_unique_prefixes
 from .exports import NEEDS, add_export, setup_exports
 from .gaps import setup_gaps
@@ -59,7 +58,6 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("anchor-sop.css")
     app.add_js_file("anchor-sop.js", loading_method="defer")
     app.connect("env-check-consistency", check_unique_prefixes)
-    setup_collector(app)
     setup_store(app)
     setup_render(app)
     setup_exports(app)
