@@ -122,7 +122,7 @@ def visit_table_rows(self: HTML5Translator, node: table_rows) -> None:
         if row.cells is None:
             self.body.append(row.html)
         else:
-            for cell in row.cells:
+            for cell in row.cells():
                 self.body.append("<td>" + self.starttag(cell, "p", ""))
                 for child in cell.children:
                     write(child)

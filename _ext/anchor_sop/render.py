@@ -23,6 +23,7 @@ theme's own post-transforms (furo wraps tables so they scroll), which
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from typing import NamedTuple
 
 from docutils import nodes
@@ -126,12 +127,13 @@ class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node nam
 
 
 class TableRow(NamedTuple):
-    """One body row: a paragraph per cell, or the HTML kept for it by the last build."""
+    """One body row: its cells, made when it is written, or the HTML the last build kept."""
 
     #: ``(function name, recipe)`` for a row made from a recipe (see
     #: :mod:`anchor_sop.rowcache`); ``None`` for a row that is not kept.
     key: Hashable | None
-    cells: list[nodes.paragraph] | None
+    #: Makes the row's cells, a paragraph each; ``None`` for a kept row.
+    cells: Callable[[], list[nodes.paragraph]] | None
     #: The kept HTML, when ``cells`` is ``None``.
     html: str | None
     #: Each text of the cells, for the search index.
@@ -148,10 +150,15 @@ def simple_table(
             <colspec colwidth=1> (N times)
             <thead> <row> <entry> <paragraph> header (N times)
             <tbody>
-                <table_rows rows=[TableRow(cells=[<paragraph> cell, ...]), ...]>
+                <table_rows rows=[TableRow(cells=() -> [<paragraph> cell, ...]), ...]>
                     <Text> the cells' text
     """
-    return _table(headers, [_made_row(None, cells) for cells in rows], classes, page="")
+    made = []
+    for cells in rows:
+        paragraphs = _paragraphs(cells)
+        # a partial, not a closure: a directive's table is pickled with its page
+        made.append(TableRow(None, partial(list, paragraphs), None, _texts(paragraphs)))
+    return _table(headers, made, classes, page="")
 
 
 def recipe_table(
@@ -166,6 +173,10 @@ def recipe_table(
 
     A recipe holds plain values only and is all ``make_cells`` reads: a row
     whose recipe the last build of ``page`` wrote is taken as it wrote it.
+    The others are made here for their text (the search index reads it before
+    the page is written) and again when written, so the rows of a view never
+    all exist as nodes at once: at 20,000 needs the matrix and reverse views
+    were about 500 MB of nodes, held until their pages were written.
     """
     kept = kept_rows(app, page)
     rows = []
@@ -174,16 +185,23 @@ def recipe_table(
         if key in kept:
             html, texts = kept[key]
             rows.append(TableRow(key, None, html, texts))
-        else:
-            rows.append(_made_row(key, make_cells(app, page, recipe)))
+            continue
+        cells = partial(_recipe_cells, make_cells, app, page, recipe)
+        rows.append(TableRow(key, cells, None, _texts(cells())))
     return _table(headers, rows, classes, page)
 
 
-def _made_row(key: Hashable | None, cells: list[nodes.Node]) -> TableRow:
-    paragraphs = [nodes.paragraph("", "", cell) for cell in cells]
+def _recipe_cells(make_cells, app: Sphinx, page: str, recipe: tuple) -> list[nodes.paragraph]:
+    return _paragraphs(make_cells(app, page, recipe))
+
+
+def _paragraphs(cells: list[nodes.Node]) -> list[nodes.paragraph]:
+    return [nodes.paragraph("", "", cell) for cell in cells]
+
+
+def _texts(paragraphs: list[nodes.paragraph]) -> tuple[str, ...]:
     # each text apart, as the search index would have met them in the rows
-    texts = tuple(t.astext() for cell in paragraphs for t in cell.findall(nodes.Text))
-    return TableRow(key, paragraphs, None, texts)
+    return tuple(t.astext() for cell in paragraphs for t in cell.findall(nodes.Text))
 
 
 def _table(headers: list[str], rows: list[TableRow], classes: list[str], page: str) -> nodes.table:
@@ -209,7 +227,7 @@ class ExpandTableRows(SphinxPostTransform):
             rows = []
             for table_row in node["rows"]:
                 row = nodes.row()
-                row += [nodes.entry("", cell) for cell in table_row.cells]
+                row += [nodes.entry("", cell) for cell in table_row.cells()]
                 rows.append(row)
             node.replace_self(rows)
 
