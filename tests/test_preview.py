@@ -14,20 +14,7 @@ from pathlib import Path
 
 from anchor_sop.preview import build_in_child
 from conftest import EXT, REPO, SITE_CONF, site_pages, write_pages
-
-BROKEN_LINK = """# Checks
-
-::::{checklist} Backup checks
-:id-prefix: CHK
-:owner: Anchor MSP Operations Lead
-:last-reviewed: 2026-04-04
-
-:::{item} Retention set
-:id: CHK-01
-:verifies: BKP-09
-:::
-::::
-"""
+from test_errors import CHECKLIST
 
 
 def sphinx_args(srcdir: Path, out: Path, *extra: str) -> list[str]:
@@ -93,7 +80,8 @@ print(json.dumps([codes, loaded, [n for n in loaded if not is_installed(sys.modu
 
 def test_a_failed_warm_build_returns_its_exit_code(tmp_path):
     srcdir = tmp_path / "src"
-    write_pages(srcdir, {"checklist": BROKEN_LINK})
+    # the checklist's items verify rules of a page that is not there
+    write_pages(srcdir, {"checklist": CHECKLIST})
     code = build_in_child(sphinx_args(srcdir, tmp_path / "out", "-W"))
     assert code not in (0, None)
 
