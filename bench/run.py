@@ -9,9 +9,9 @@ checks that another page shows the edit), and the peak memory (RSS) of the
 cold build. "Preview edit" is the same edit rebuilt as ``nox -s serve``
 rebuilds it: serially, in a child forked from a process that has loaded what
 a build imports (``anchor_sop.preview``). Each figure is the median of
-``--runs`` runs. It
-prints one table, with the growth exponent of the cold build between
-consecutive sizes (time ∝ needs^k), and writes the same figures as JSON.
+``--runs`` runs. It prints one table, with the growth exponent of the cold
+build between consecutive sizes (time ∝ needs^k), and writes the same
+figures as JSON.
 """
 
 from __future__ import annotations
