@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import logging
 import multiprocessing
+import os
 import sys
 import sysconfig
 from collections.abc import Sequence
@@ -28,20 +29,26 @@ from pathlib import Path
 from sphinx_autobuild.build import Builder
 from sphinx_autobuild.utils import show_command, show_message
 
-#: Where installed modules live; a module elsewhere is the project's.
+#: Where installed modules live, as given and with links resolved; a module
+#: elsewhere is the project's.
 INSTALLED = tuple(
-    Path(sysconfig.get_paths()[key]).resolve()
-    for key in ("purelib", "platlib", "stdlib", "platstdlib")
+    {
+        os.path.join(folder, "")
+        for key in ("purelib", "platlib", "stdlib", "platstdlib")
+        for folder in (sysconfig.get_paths()[key], os.path.realpath(sysconfig.get_paths()[key]))
+    }
 )
 
 
 def is_installed(module: object) -> bool:
-    """Whether a module comes with Python or the environment (not from the project)."""
+    """Whether a module comes with Python or the environment (not from the project).
+
+    A prefix test, run on every module twice a build: resolving each path took
+    a tenth of a second. A module missed through a linked path is only
+    imported again.
+    """
     file = getattr(module, "__file__", None)
-    if file is None:
-        return True
-    path = Path(file).resolve()
-    return any(path.is_relative_to(place) for place in INSTALLED)
+    return file is None or file.startswith(INSTALLED)
 
 
 def build_in_child(sphinx_args: Sequence[str]) -> int:
