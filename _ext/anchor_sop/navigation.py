@@ -6,6 +6,8 @@ large build. Here furo's own output is computed once, for the root page, and
 read into a light tree; each page then gets it as a string, with its links
 made relative to the page and the path to the page marked current, exactly as
 furo would have written it (``tests/test_navigation.py`` compares every page).
+An entry off the path to the page is written once per folder of pages and
+reused: a page costs its path, not the whole tree.
 
 The same place makes furo's navigation valid: its expand checkboxes lose
 ``role="switch"``, which would require an ``aria-checked`` a checkbox does not
@@ -38,9 +40,14 @@ class NavItem:
     depth: int
     checkbox: int | None = None
     children: list[NavItem] = field(default_factory=list)
+    #: The item's page and every page below it.
+    pages: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.pages = frozenset({self.docname}.union(*(c.pages for c in self.children)))
 
     def contains(self, docname: str) -> bool:
-        return self.docname == docname or any(c.contains(docname) for c in self.children)
+        return docname in self.pages
 
 
 @dataclass
@@ -65,6 +72,9 @@ class Navigation:
         html = get_navigation_tree(builder._get_local_toctree(root, **FURO_TOCTREE_ARGS))
         self.builder = builder
         self.root = root
+        #: The HTML of an item off the path to the page, by (item, page's folder):
+        #: the same for every page of a folder (its links are relative to it).
+        self._off_path: dict[tuple[int, str], str] = {}
         self.groups: list[NavGroup] = []
         soup = BeautifulSoup(html, "html.parser")
         caption = None
@@ -122,6 +132,17 @@ class Navigation:
         out.append("</ul>\n")
 
     def _render_item(self, item: NavItem, pagename: str, out: list[str]) -> None:
+        if not item.contains(pagename):
+            key = (id(item), posixpath.dirname(pagename))
+            if key not in self._off_path:
+                written: list[str] = []
+                self._write_item(item, pagename, written)
+                self._off_path[key] = "".join(written)
+            out.append(self._off_path[key])
+            return
+        self._write_item(item, pagename, out)
+
+    def _write_item(self, item: NavItem, pagename: str, out: list[str]) -> None:
         on_path = item.contains(pagename)
         is_page = item.docname == pagename
         classes = [f"toctree-l{item.depth}"]
