@@ -1,13 +1,19 @@
 """The optimised rendering (the navigation computed once per build, table rows
-written straight to HTML) gives furo's and docutils' pages, byte for byte."""
+and trace lists written straight to HTML, stems remembered for the search
+index) gives furo's, docutils' and Sphinx's pages and index, byte for byte."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
+from docutils import nodes
+from sphinx.search.en import SearchEnglish
 from sphinx.testing.util import SphinxTestApp
 
+from anchor_sop.render import made_when_written, trace_list
+from anchor_sop.search import SearchEnglishRemembered
 from conftest import REPO, SITE_CONF, site_pages, warnings_of, write_pages
 
 
@@ -33,6 +39,40 @@ def test_optimised_rendering_writes_the_same_pages_as_the_stock_one(site, tmp_pa
         if (site.outdir / page).read_bytes() != (stock_app.outdir / page).read_bytes()
     ]
     assert different == []
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def test_trace_lists_reach_the_writer_as_one_node_each(site):
+    """The "Verified by" lists are made by the process that writes the page; what
+    the search index reads of them is the words they show."""
+    doctree = site.env.get_and_resolve_doctree(
+        "backup-and-restore/backup-policy", site.builder, tags=site.builder.tags
+    )
+    assert list(doctree.findall(trace_list)) == []
+    lazy = list(doctree.findall(made_when_written))
+    assert len(lazy) >= 5
+    shown = []
+    for node in lazy:
+        made = node["make"]()
+        assert made and all(isinstance(n, nodes.Element) for n in made)
+        made_words = [w for n in made for t in n.findall(nodes.Text) for w in words(t.astext())]
+        assert sorted(words(node.astext())) == sorted(made_words)
+        shown.append(" ".join(made_words))
+    assert any(text.startswith("Verified by") and "HAC 05" in text for text in shown)
+
+
+def test_search_index_stems_as_sphinx_does(site):
+    """Each word is stemmed once per build, to the stem Sphinx's English stemmer gives."""
+    assert isinstance(site.builder.indexer.lang, SearchEnglishRemembered)
+    text = " ".join(page.read_text() for page in (REPO / "source").rglob("*.md"))
+    vocabulary = sorted(set(words(text.lower())))
+    assert len(vocabulary) > 1000
+    remembered, sphinx = SearchEnglishRemembered({}), SearchEnglish({})
+    for _ in range(2):  # the second time from what it remembers
+        assert [remembered.stem(w) for w in vocabulary] == [sphinx.stem(w) for w in vocabulary]
 
 
 def test_navigation_marks_the_path_to_the_page(site):

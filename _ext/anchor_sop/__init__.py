@@ -24,6 +24,7 @@ from .needs_model import configure_needs, needs_json
 from .pdf import setup_pdf
 from .policy import setup_policy
 from .render import setup_render
+from .search import setup_search
 from .sections import setup_sections
 from .store import setup_store
 from .template import setup_template
@@ -64,6 +65,7 @@ def setup(app: Sphinx) -> dict:
     add_export(app, NEEDS_JSON, needs_json, follows=NEEDS)
     setup_html(app)
     setup_navigation(app)
+    setup_search(app)
     setup_policy(app)
     setup_checklist(app)
     setup_template(app)

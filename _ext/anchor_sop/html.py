@@ -13,6 +13,9 @@
   the HTML docutils rows would give, without walking 10,000 rows of nodes.
   Rows made from a recipe are kept for the next build
   (:mod:`anchor_sop.rowcache`), which writes the unchanged ones as kept.
+- Nodes made when written (:class:`anchor_sop.render.made_when_written`, the
+  trace lists) are made and written by the translator, in the process that
+  writes the page.
 - The page templates are compiled once and cached beside the doctrees:
   Jinja would compile them again in every build process (a quarter of a
   second of each preview rebuild).
@@ -31,7 +34,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.writers.html5 import HTML5Translator
 from sphinx_design.badges_buttons import sd_badge
 
-from .render import table_rows
+from .render import made_when_written, table_rows
 from .rowcache import keep_rows
 
 
@@ -139,6 +142,15 @@ def visit_table_rows(self: HTML5Translator, node: table_rows) -> None:
     raise nodes.SkipNode
 
 
+def visit_made_when_written(self: HTML5Translator, node: made_when_written) -> None:
+    """Make the nodes, put them in the node's place, and write them."""
+    made = node["make"]()
+    node.replace_self(made)
+    for child in made:
+        child.walkabout(self)
+    raise nodes.SkipNode
+
+
 def _plain_tag(translator: HTML5Translator, element: nodes.Node) -> str | None:
     tag = PLAIN_TAGS.get(type(element))
     if (
@@ -173,6 +185,7 @@ def cache_compiled_templates(app: Sphinx) -> None:
 
 def setup_html(app: Sphinx) -> None:
     app.add_node(table_rows, html=(visit_table_rows, None))
+    app.add_node(made_when_written, html=(visit_made_when_written, None))
     app.add_post_transform(TableWrapperIds)
     app.connect("builder-inited", cache_compiled_templates)
     # after sphinx-needs has rendered its needs (its handlers run at 500)

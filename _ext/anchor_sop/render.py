@@ -113,6 +113,28 @@ def placeholder(
     return node
 
 
+class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Nodes the HTML writer makes as it writes the page: ``make()`` returns them.
+
+    The only child is their text, for the search index, which Sphinx feeds
+    before the page is written. In a parallel build the main process resolves
+    every page and a worker writes it, so the nodes are made in the worker;
+    every post-transform and ``doctree-resolved`` handler walks one node
+    instead of theirs. Made only where the HTML translator writes it
+    (:func:`anchor_sop.rowcache.html_writes_rows`); otherwise the nodes
+    themselves are put in the tree at once.
+    """
+
+
+def made_when_written_or_now(
+    env, make: Callable[[], list[nodes.Node]], text: str
+) -> list[nodes.Node]:
+    """``make``'s nodes, or where the HTML translator writes them, the node that makes them."""
+    if html_writes_rows(env):
+        return [made_when_written("", nodes.Text(text), make=make)]
+    return make()
+
+
 class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """The body rows of a table, kept out of the document tree.
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable
+from functools import partial
+from typing import NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -27,13 +29,43 @@ from sphinx_needs.api import get_needs_view
 
 from .diagnostics import report
 from .model import NEED_LINKS, VERIFIES, backlink
-from .render import RESOLVE_EVENT, need_ref, need_reference, state_badge, trace_list
+from .render import (
+    RESOLVE_EVENT,
+    NeedRef,
+    made_when_written_or_now,
+    need_ref,
+    need_reference,
+    state_badge,
+    trace_list,
+)
 from .store import pages_read, stores
 from .traceability import baseline_fingerprint, link_state
 
 
 def linked_ids(need, link: str) -> list[str]:
     return sorted(need[link] or [])
+
+
+class Link(NamedTuple):
+    """A linked need as a trace list shows it (plain values)."""
+
+    id: str
+    #: ``None`` when no need has the ID.
+    need: NeedRef | None
+    #: The link's review state, shown when it needs attention.
+    state: str | None
+
+
+class Listing(NamedTuple):
+    """What a ``trace_list`` shows: its label, its links, or the text for none."""
+
+    label: str
+    empty: str
+    links: tuple[Link, ...]
+
+
+#: Link states a checklist's links show as a badge.
+FLAGGED_STATES = ("suspect", "unreviewed")
 
 
 def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
@@ -46,7 +78,13 @@ def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) 
         ids = linked_ids(need, node["link"]) if need is not None else []
         if node["link"] in NEED_LINKS:
             _check_targets(node, ids, needs)
-        node.replace_self(_trace_paragraphs(app, fromdocname, node, ids, needs))
+        links = tuple(_link(app, node, other_id, needs) for other_id in ids)
+        if not links and not node["empty"]:
+            node.replace_self([])
+            continue
+        listing = Listing(node["label"], node["empty"], links)
+        make = partial(_listing_nodes, app, fromdocname, listing)
+        node.replace_self(made_when_written_or_now(app.env, make, _listing_text(listing)))
 
 
 def _check_targets(node: trace_list, ids: list[str], needs) -> None:
@@ -75,22 +113,34 @@ def _check_targets(node: trace_list, ids: list[str], needs) -> None:
             )
 
 
-def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
-    refs = [_entry(app, fromdocname, node, need_id, needs) for need_id in ids]
-    if not refs and not node["empty"]:
-        return []
-    if not node["label"]:
+def _link(app: Sphinx, node: trace_list, other_id: str, needs) -> Link:
+    """The link to ``other_id``; a checklist's link also tells if it is suspect or unreviewed."""
+    target = needs.get(other_id)
+    if target is None:
+        return Link(other_id, None, None)
+    if node["link"] == VERIFIES:
+        state = link_state(app, node["need_id"], other_id)
+    elif node["link"] == backlink(VERIFIES):
+        state = link_state(app, other_id, node["need_id"])
+    else:
+        state = None
+    return Link(other_id, need_ref(target), state if state in FLAGGED_STATES else None)
+
+
+def _listing_nodes(app: Sphinx, fromdocname: str, listing: Listing) -> list[nodes.Node]:
+    refs = [_entry(app, fromdocname, link) for link in listing.links]
+    if not listing.label:
         # compact form, for a table cell: the links in one line
         line = nodes.paragraph(classes=["anchor-trace", "anchor-trace-inline"])
         for index, ref in enumerate(refs):
             line += [nodes.Text(", "), ref] if index else [ref]
-        return [line if refs else nodes.paragraph(text=node["empty"])]
+        return [line if refs else nodes.paragraph(text=listing.empty)]
     label = nodes.paragraph(
-        "", "", nodes.strong(text=f"{node['label']}:"), classes=["anchor-trace-label"]
+        "", "", nodes.strong(text=f"{listing.label}:"), classes=["anchor-trace-label"]
     )
-    if not ids:
+    if not refs:
         label += nodes.Text(" ")
-        label += nodes.emphasis(text=node["empty"])
+        label += nodes.emphasis(text=listing.empty)
         return [nodes.container("", label, classes=["anchor-trace", "anchor-trace-empty"])]
     items = nodes.bullet_list(classes=["anchor-trace-list"])
     for ref in refs:
@@ -98,21 +148,26 @@ def _trace_paragraphs(app, fromdocname, node, ids, needs) -> list[nodes.Node]:
     return [nodes.container("", label, items, classes=["anchor-trace"])]
 
 
-def _entry(app: Sphinx, fromdocname: str, node: trace_list, other_id: str, needs) -> nodes.Node:
-    """The link to ``other_id``; a checklist link also shows if it is suspect or unreviewed."""
-    target = needs.get(other_id)
-    if target is None:
-        return nodes.literal(text=f"{other_id} (unknown)")
-    entry = nodes.inline("", "", need_reference(app, fromdocname, need_ref(target)))
-    if node["link"] == VERIFIES:
-        state = link_state(app, node["need_id"], other_id)
-    elif node["link"] == backlink(VERIFIES):
-        state = link_state(app, other_id, node["need_id"])
-    else:
-        state = None
-    if state in ("suspect", "unreviewed"):
-        entry += [nodes.Text(" "), state_badge(state, f"anchor-link-{state}")]
+def _entry(app: Sphinx, fromdocname: str, link: Link) -> nodes.Node:
+    if link.need is None:
+        return nodes.literal(text=f"{link.id} (unknown)")
+    entry = nodes.inline("", "", need_reference(app, fromdocname, link.need))
+    if link.state:
+        entry += [nodes.Text(" "), state_badge(link.state, f"anchor-link-{link.state}")]
     return entry
+
+
+def _listing_text(listing: Listing) -> str:
+    """The words of :func:`_listing_nodes`, for the search index."""
+    texts = [f"{listing.label}:"] if listing.label else []
+    if not listing.links:
+        texts.append(listing.empty)
+    for link in listing.links:
+        if link.need is None:
+            texts.append(f"{link.id} (unknown)")
+        else:
+            texts += [link.need.id, link.need.title, link.state or ""]
+    return "\n".join(texts)
 
 
 class Changes:
@@ -228,6 +283,8 @@ def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     if not pages_read(app) and not baseline_changed:
         return []
     unchanged = _unchanged_outside(env, changes)
+    if changes.read >= env.found_docs:
+        return []  # every page is written anyway (a cold build)
     return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged))
 
 
