@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 from bs4 import BeautifulSoup
 
 from conftest import readme_snippets, warnings_of, write_pages
@@ -234,3 +238,26 @@ def test_a_damaged_kept_file_is_ignored(make_app, tmp_path):
     (tmp_path / "src" / "trace.md").write_text(TRACE_PAGE + "\n")  # rewrite the views' page
     again = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
     assert (again.outdir / "trace.html").read_text() == expected
+
+
+def test_a_build_process_freezes_what_is_alive_as_it_exits(tmp_path):
+    """The collector's last walks at exit skip what the build left alive (shutdown.py),
+    and only at exit: the process collects as usual until then."""
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, snippet_pages())
+    script = f"""
+import atexit, gc, sys
+# registered first, so it runs after the extension's handler
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count()))
+from sphinx.cmd.build import main
+code = main(["-q", "-W", "-b", "html", {str(srcdir)!r}, {str(tmp_path / "out")!r}])
+print("frozen after the build:", gc.get_freeze_count())
+sys.exit(code)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], check=False, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "frozen after the build: 0" in result.stdout
+    frozen = int(re.search(r"frozen at exit: (\d+)", result.stdout).group(1))
+    assert frozen > 10_000

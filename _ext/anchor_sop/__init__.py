@@ -26,6 +26,7 @@ from .policy import setup_policy
 from .render import setup_render
 from .search import setup_search
 from .sections import setup_sections
+from .shutdown import setup_shutdown
 from .store import setup_store
 from .template import setup_template
 from .trace import setup_trace
@@ -77,6 +78,7 @@ def setup(app: Sphinx) -> dict:
     setup_traceability(app)
     setup_changes(app)
     setup_pdf(app)
+    setup_shutdown(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
