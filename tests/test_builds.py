@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -261,3 +262,31 @@ sys.exit(code)
     assert "frozen after the build: 0" in result.stdout
     frozen = int(re.search(r"frozen at exit: (\d+)", result.stdout).group(1))
     assert frozen > 10_000
+
+
+def test_with_j_a_few_changed_pages_are_read_in_the_main_process(make_app, tmp_path):
+    """Workers send back the whole environment: worth it for most pages, not for one."""
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    write_pages(srcdir, pages)
+    readers = tmp_path / "readers.txt"
+
+    def note_reader(_app, _doctree) -> None:
+        with readers.open("a") as stream:  # from whichever process reads the page
+            stream.write(f"{os.getpid()}\n")
+
+    def build_reading(freshenv: bool) -> set[int]:
+        readers.write_text("")
+        app = make_app("html", srcdir=srcdir, freshenv=freshenv, parallel=2)
+        app.connect("doctree-read", note_reader)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        assert app.parallel == 2  # writing stays parallel
+        return {int(pid) for pid in readers.read_text().split()}
+
+    cold = build_reading(freshenv=True)
+    assert cold and os.getpid() not in cold  # every page: in worker processes
+    (srcdir / "policy.md").write_text(pages["policy"].replace("Retention", "Backup retention"))
+    assert build_reading(freshenv=False) == {os.getpid()}
+    assert "Backup retention" in (srcdir / "_build" / "html" / "policy.html").read_text()

@@ -21,6 +21,7 @@ from .matrix import setup_matrix
 from .model import NEEDS_JSON
 from .navigation import setup_navigation
 from .needs_model import configure_needs, needs_json
+from .parallel import setup_parallel
 from .pdf import setup_pdf
 from .policy import setup_policy
 from .render import setup_render
@@ -79,6 +80,7 @@ def setup(app: Sphinx) -> dict:
     setup_changes(app)
     setup_pdf(app)
     setup_shutdown(app)
+    setup_parallel(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
