@@ -1,7 +1,9 @@
 """Links between needs, resolved when a page is written.
 
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
-sphinx-needs' resolved data. Because a page shows links written on other
+sphinx-needs' resolved data: plain values (:class:`Listing`) and their words,
+whose nodes the HTML translator makes as it writes the page
+(:class:`~anchor_sop.render.made_when_written`). Because a page shows links written on other
 pages, an incremental build rewrites, besides the pages it re-read, every page
 whose needs link to or from the re-read needs that show differently (type,
 title, fields or links) or came or went, and the aggregate pages
