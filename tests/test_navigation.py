@@ -4,14 +4,17 @@ index) gives furo's, docutils' and Sphinx's pages and index, byte for byte."""
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
+import weakref
 
 import pytest
 from docutils import nodes
 from sphinx.search.en import SearchEnglish
 from sphinx.testing.util import SphinxTestApp
 
+from anchor_sop.html import cut_apart
 from anchor_sop.render import made_when_written, trace_list
 from anchor_sop.search import SearchEnglishRemembered
 from conftest import REPO, SITE_CONF, site_pages, warnings_of, write_pages
@@ -130,3 +133,16 @@ def test_optimised_navigation_follows_the_link_suffix(make_app, tmp_path, link_s
         }
     assert f'href="../policy{link_suffix}"' in built[True]["more/checklist.html"]
     assert built[True] == built[False]
+
+
+def test_written_nodes_cut_apart_are_freed_without_the_collector():
+    """What the translator made and wrote is freed by reference counting alone."""
+    tree = nodes.container("", nodes.paragraph("", "", nodes.strong(text="HAC-05")))
+    deepest = weakref.ref(tree[0][0])
+    gc.disable()
+    try:
+        cut_apart(tree)
+        del tree
+        assert deepest() is None
+    finally:
+        gc.enable()

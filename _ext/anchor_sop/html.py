@@ -143,12 +143,27 @@ def visit_table_rows(self: HTML5Translator, node: table_rows) -> None:
 
 
 def visit_made_when_written(self: HTML5Translator, node: made_when_written) -> None:
-    """Make the nodes, put them in the node's place, and write them."""
+    """Make the nodes, put them in the node's place, write them, then cut them apart.
+
+    Written, they are garbage; cut apart, each is freed at once instead of at
+    the collector's next full pass, which is rare in a ``-j`` worker (it
+    starts as a copy of the main process): at 20,000 needs the build's peak
+    memory was ~50 MB higher without it.
+    """
     made = node["make"]()
     node.replace_self(made)
     for child in made:
         child.walkabout(self)
+        cut_apart(child)
     raise nodes.SkipNode
+
+
+def cut_apart(element: nodes.Element) -> None:
+    """Drop every parent and child link below ``element``: no cycles are left."""
+    for descendant in list(element.findall(nodes.Element, include_self=False)):
+        descendant.parent = None
+        descendant.children = []
+    element.children = []
 
 
 def _plain_tag(translator: HTML5Translator, element: nodes.Node) -> str | None:
