@@ -3,12 +3,13 @@
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
 sphinx-needs' resolved data: plain values (:class:`Listing`) and their words,
 whose nodes the HTML translator makes as it writes the page
-(:class:`~anchor_sop.render.made_when_written`). Because a page shows links written on other
-pages, an incremental build rewrites, besides the pages it re-read, every page
-whose needs link to or from the re-read needs that show differently (type,
-title, fields or links) or came or went, and the aggregate pages
-(:func:`pages_to_rewrite`); when the reviewed-links baseline changed, every
-page with needs.
+(:class:`~anchor_sop.render.made_when_written`).
+
+Because a page shows links written on other pages, an incremental build
+rewrites, besides the pages it re-read, every page whose needs link to or
+from the re-read needs that show differently (type, title, fields or links)
+or came or went, and the aggregate pages (:func:`pages_to_rewrite`); when the
+reviewed-links baseline changed, every page with needs.
 
 A re-read page whose *outside view* (:func:`outside_view`: its title, front
 matter, documents, gaps, exceptions and what other pages show of its needs)
