@@ -40,8 +40,8 @@ class NavItem:
     depth: int
     checkbox: int | None = None
     children: list[NavItem] = field(default_factory=list)
-    #: The item's page and every page below it.
-    pages: frozenset[str] = frozenset()
+    #: The item's page and every page below it (derived from the children).
+    pages: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.pages = frozenset({self.docname}.union(*(c.pages for c in self.children)))

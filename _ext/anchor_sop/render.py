@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
@@ -127,7 +128,7 @@ class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils n
 
 
 def made_when_written_or_now(
-    env, make: Callable[[], list[nodes.Node]], text: str
+    env: BuildEnvironment, make: Callable[[], list[nodes.Node]], text: str
 ) -> list[nodes.Node]:
     """``make``'s nodes, or where the HTML translator writes them, the node that makes them."""
     if html_writes_rows(env):
