@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 import subprocess
@@ -242,7 +244,7 @@ def test_a_damaged_kept_file_is_ignored(make_app, tmp_path):
 
 
 def test_a_build_process_freezes_what_is_alive_as_it_exits(tmp_path):
-    """The collector's last walks at exit skip what the build left alive (shutdown.py),
+    """The collector's last walks at exit skip what the build left alive (collector.py),
     and only at exit: the process collects as usual until then."""
     srcdir = tmp_path / "src"
     write_pages(srcdir, snippet_pages())
@@ -262,6 +264,67 @@ sys.exit(code)
     assert "frozen after the build: 0" in result.stdout
     frozen = int(re.search(r"frozen at exit: (\d+)", result.stdout).group(1))
     assert frozen > 10_000
+
+
+def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkeypatch):
+    """collector.py: an edit freezes what it loaded and collects fully only by pages
+    read or resolved; a cold build, the write workers and the process after a build
+    collect as usual."""
+    from anchor_sop import collector
+
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    write_pages(srcdir, pages)
+    usual = gc.get_threshold()
+    seen = tmp_path / "seen.jsonl"
+
+    def note(phase: str):
+        def handler(*_args) -> None:
+            with seen.open("a") as stream:  # from whichever process runs the handler
+                state = {"phase": phase, "pid": os.getpid(), "thresholds": gc.get_threshold()}
+                stream.write(json.dumps({**state, "frozen": gc.get_freeze_count()}) + "\n")
+
+        return handler
+
+    def build(freshenv: bool) -> tuple[list[dict], int]:
+        seen.write_text("")
+        full = []
+
+        def count_full(phase: str, info: dict) -> None:
+            if phase == "stop" and info["generation"] == 2:
+                full.append(info)
+
+        gc.callbacks.append(count_full)
+        try:
+            app = make_app("html", srcdir=srcdir, freshenv=freshenv, parallel=2)
+            app.connect("env-updated", note("read"))
+            app.connect("html-page-context", note("written"))
+            app.build()
+        finally:
+            gc.callbacks.remove(count_full)
+        app.cleanup()
+        assert warnings_of(app) == []
+        # the process is left as it was
+        assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == (usual, 0, True)
+        return [json.loads(line) for line in seen.read_text().splitlines()], len(full)
+
+    cold, _ = build(freshenv=True)
+    [read] = [state for state in cold if state["phase"] == "read"]
+    assert (tuple(read["thresholds"]), read["frozen"]) == (usual, 0)
+
+    monkeypatch.setattr(collector, "PAGES_PER_COLLECTION", 2)
+    (srcdir / "policy.md").write_text(pages["policy"].replace("Retention", "Backup retention"))
+    edit, full_collections = build(freshenv=False)
+    [read] = [state for state in edit if state["phase"] == "read"]
+    assert read["pid"] == os.getpid()
+    assert read["frozen"] > 10_000  # the loaded environment, modules and all
+    assert read["thresholds"][:2] == list(usual[:2])  # young garbage as usual
+    assert read["thresholds"][2] > 1_000_000  # no automatic full collection
+    written = [state for state in edit if state["phase"] == "written"]
+    workers = [state for state in written if state["pid"] != os.getpid()]
+    assert workers and all(tuple(state["thresholds"]) == usual for state in workers)
+    # one page read, at least three resolved: a full collection after every second
+    assert 2 <= full_collections <= (1 + len(written)) // 2 + 1
 
 
 def test_with_j_a_few_changed_pages_are_read_in_the_main_process(make_app, tmp_path):

@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 
 from .changes import setup_changes
 from .checklist import setup_checklist
+from .collector import setup_collector
 from .documents import check_unique_prefixes
 from .exports import NEEDS, add_export, setup_exports
 from .gaps import setup_gaps
@@ -27,7 +28,6 @@ from .policy import setup_policy
 from .render import setup_render
 from .search import setup_search
 from .sections import setup_sections
-from .shutdown import setup_shutdown
 from .store import setup_store
 from .template import setup_template
 from .trace import setup_trace
@@ -79,7 +79,7 @@ def setup(app: Sphinx) -> dict:
     setup_traceability(app)
     setup_changes(app)
     setup_pdf(app)
-    setup_shutdown(app)
+    setup_collector(app)
     setup_parallel(app)
     return {
         "version": __version__,
