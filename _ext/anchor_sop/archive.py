@@ -32,5 +32,6 @@ def zip_bytes(entries: Mapping[str, bytes], moment: datetime) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(entries):
-            archive.writestr(_entry(name, moment), entries[name], compresslevel=9)
+            # zlib's default level: 9 took five times as long for a 7% smaller XLSX
+            archive.writestr(_entry(name, moment), entries[name], compresslevel=6)
     return buffer.getvalue()
