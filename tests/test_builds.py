@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from bs4 import BeautifulSoup
 
 from conftest import readme_snippets, warnings_of, write_pages
@@ -152,6 +153,57 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
         name for name in final if final[name] != after[name]
     }
     assert "Kept" in (third.outdir / "trace.html").read_text()
+
+
+def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkeypatch):
+    """exports.py: the same bytes as a fresh build's, whose main process makes them;
+    a warning raised while making one is the build's warning."""
+    from sphinx.errors import SphinxError
+    from sphinx.util import logging
+
+    from anchor_sop.exports import NEEDS, add_export
+
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-11-23")  # the XLSX's stamp
+    logger = logging.getLogger(__name__)
+
+    def made_by(_app) -> bytes:
+        logger.warning("made in process %s", os.getpid())
+        return str(os.getpid()).encode()
+
+    def build(srcdir, fresh: bool):
+        app = make_app("html", srcdir=srcdir, freshenv=fresh)
+        add_export(app, "made-by.txt", made_by, follows=NEEDS)
+        app.build()
+        app.cleanup()
+        return app, int((app.outdir / "made-by.txt").read_text())
+
+    # pages enough that an edit reads fewer than half of them
+    notes = {f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}
+    pages = {**snippet_pages(), "trace": TRACE_PAGE, **notes}
+    write_pages(tmp_path / "edited", pages)
+    build(tmp_path / "edited", fresh=True)
+    pages["policy"] = pages["policy"].replace("{rule} Retention", "{rule} Kept")
+    (tmp_path / "edited" / "policy.md").write_text(pages["policy"])
+    edit, edit_maker = build(tmp_path / "edited", fresh=False)
+    write_pages(tmp_path / "fresh", pages)
+    fresh, fresh_maker = build(tmp_path / "fresh", fresh=True)
+
+    assert edit_maker != os.getpid() and fresh_maker == os.getpid()
+    assert warnings_of(edit) == [f"WARNING: made in process {edit_maker}"]
+    exports = ("needs.json", "traceability.csv", "traceability.xlsx", "review-status.csv")
+    for name in exports:
+        assert (edit.outdir / name).read_bytes() == (fresh.outdir / name).read_bytes(), name
+    assert "Kept" in (edit.outdir / "traceability.csv").read_text()
+
+    # an export that fails there fails the build, with its message
+    def broken(_app) -> bytes:
+        raise ValueError("no bytes for this export")
+
+    (tmp_path / "edited" / "policy.md").write_text(pages["policy"].replace("Kept", "Held"))
+    app = make_app("html", srcdir=tmp_path / "edited", freshenv=False)
+    add_export(app, "broken.txt", broken, follows=NEEDS)
+    with pytest.raises(SphinxError, match="no bytes for this export"):
+        app.build()
 
 
 def test_compiled_templates_are_cached_beside_the_doctrees(build):

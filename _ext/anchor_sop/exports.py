@@ -5,7 +5,11 @@ function that makes the file's bytes, and what the file follows); they are
 written once the build has finished, and only when what they follow changed:
 an export of the aggregate views when an aggregate page was written, an export
 of every need (needs.json) when a page was read. A no-op rebuild keeps them
-all; a prose edit keeps the views' exports. CSV is UTF-8 with a header row;
+all; a prose edit keeps the views' exports. In an edit (a build that reads
+few pages) the exports are made in a forked process from the moment the needs
+are final, while the pages are written: the write worker Sphinx starts for
+the last pages leaves a core idle. The main process still decides which to
+write, when the build has finished. CSV is UTF-8 with a header row;
 XLSX has one sheet per table, a frozen header and fitted column widths. Each is
 the same bytes for the same sources and build date (:mod:`anchor_sop.archive`),
 so the audit pack is reproducible.
@@ -19,8 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util.parallel import ParallelTasks
 
 from . import clock
+from .parallel import reads_few_pages
 from .render import RESOLVE_EVENT
 from .store import pages_read, stores
 from .xlsx import workbook
@@ -61,9 +68,35 @@ def _note_written(app: Sphinx, _doctree, docname: str) -> None:
         app.anchor_sop_wrote_pages = True
 
 
+def _note_edit(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    app.anchor_sop_edit = reads_few_pages(env, docnames)
+
+
+def _make_all(app: Sphinx) -> dict[str, bytes]:
+    return {name: make(app) for name, (make, _follows) in app.anchor_sop_exports.items()}
+
+
+def _make_early(app: Sphinx, _builder) -> None:
+    """In an edit that read pages (needs.json will change), make the exports in a
+    forked process; Sphinx's tasks carry its warnings and errors back."""
+    app.anchor_sop_made = None
+    if writes_exports(app) and pages_read(app) and getattr(app, "anchor_sop_edit", False):
+        made: dict[str, bytes] = {}
+        tasks = ParallelTasks(1)
+        tasks.add_task(_make_all, app, lambda _app, result: made.update(result))
+        app.anchor_sop_made = (tasks, made)
+
+
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
+    early = getattr(app, "anchor_sop_made", None)
     if exception is not None or not writes_exports(app):
+        if early is not None:
+            early[0].terminate()
         return
+    made: dict[str, bytes] = {}
+    if early is not None:
+        tasks, made = early
+        tasks.join()
     outdir = Path(app.outdir)
     changed = {
         VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
@@ -71,10 +104,13 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
     }
     for name, (make, follows) in app.anchor_sop_exports.items():
         if changed[follows] or not (outdir / name).is_file():
-            (outdir / name).write_bytes(make(app))
+            (outdir / name).write_bytes(made[name] if name in made else make(app))
 
 
 def setup_exports(app: Sphinx) -> None:
     app.anchor_sop_exports = {}
     app.connect(RESOLVE_EVENT, _note_written)
+    app.connect("env-before-read-docs", _note_edit)
+    # once the needs are final: after sphinx-needs (500) and the trace check (600)
+    app.connect("write-started", _make_early, priority=700)
     app.connect("build-finished", _write_exports)
