@@ -59,8 +59,8 @@ def _resume(_app: Sphinx) -> None:
     gc.enable()
 
 
-def _schedule_for(_app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    if _Schedule.usual is None and reads_few_pages(env, docnames):
+def _schedule_for(app: Sphinx, _env: BuildEnvironment, _docnames: list[str]) -> None:
+    if _Schedule.usual is None and reads_few_pages(app):
         gc.freeze()
         _Schedule.usual = gc.get_threshold()
         _Schedule.pages = 0
@@ -77,29 +77,26 @@ def _count_page(*_args: object) -> None:
         gc.collect()
 
 
-def _restore_usual() -> None:
-    if _Schedule.usual is not None:
-        gc.set_threshold(*_Schedule.usual)
-        _Schedule.usual = None
-        gc.unfreeze()
-
-
-def _restore_in_forked_child() -> None:
-    # a write worker: what it inherited stays frozen, shared with the main process
-    if _Schedule.usual is not None:
-        gc.set_threshold(*_Schedule.usual)
-        _Schedule.usual = None
+def _usual_thresholds() -> bool:
+    """Back to the usual thresholds; whether an edit's schedule was in force."""
+    if _Schedule.usual is None:
+        return False
+    gc.set_threshold(*_Schedule.usual)
+    _Schedule.usual = None
+    return True
 
 
 @cache
 def _once_per_process() -> None:
-    os.register_at_fork(after_in_child=_restore_in_forked_child)
+    # a forked worker keeps what it inherited frozen: shared with the main process
+    os.register_at_fork(after_in_child=_usual_thresholds)
     atexit.register(gc.freeze)
 
 
 def _finish(_app: Sphinx, _exception: Exception | None) -> None:
     gc.enable()
-    _restore_usual()
+    if _usual_thresholds():
+        gc.unfreeze()
 
 
 def setup_collector(app: Sphinx) -> None:

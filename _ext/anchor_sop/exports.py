@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.util.parallel import ParallelTasks
 
 from . import clock
@@ -68,10 +67,6 @@ def _note_written(app: Sphinx, _doctree, docname: str) -> None:
         app.anchor_sop_wrote_pages = True
 
 
-def _note_edit(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    app.anchor_sop_edit = reads_few_pages(env, docnames)
-
-
 def _make_all(app: Sphinx) -> dict[str, bytes]:
     return {name: make(app) for name, (make, _follows) in app.anchor_sop_exports.items()}
 
@@ -80,7 +75,7 @@ def _make_early(app: Sphinx, _builder) -> None:
     """In an edit that read pages (needs.json will change), make the exports in a
     forked process; Sphinx's tasks carry its warnings and errors back."""
     app.anchor_sop_made = None
-    if writes_exports(app) and pages_read(app) and getattr(app, "anchor_sop_edit", False):
+    if writes_exports(app) and pages_read(app) and reads_few_pages(app):
         made: dict[str, bytes] = {}
         tasks = ParallelTasks(1)
         tasks.add_task(_make_all, app, lambda _app, result: made.update(result))
@@ -110,7 +105,6 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
 def setup_exports(app: Sphinx) -> None:
     app.anchor_sop_exports = {}
     app.connect(RESOLVE_EVENT, _note_written)
-    app.connect("env-before-read-docs", _note_edit)
     # once the needs are final: after sphinx-needs (500) and the trace check (600)
     app.connect("write-started", _make_early, priority=700)
     app.connect("build-finished", _write_exports)

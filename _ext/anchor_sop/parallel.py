@@ -15,13 +15,15 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 
-def reads_few_pages(env: BuildEnvironment, docnames: list[str]) -> bool:
-    """Whether a build reads fewer than half the project's pages: an edit, not a cold build."""
-    return 2 * len(docnames) < len(env.found_docs)
+def reads_few_pages(app: Sphinx) -> bool:
+    """Whether this build reads fewer than half the project's pages: an edit, not a
+    cold build. Decided as reading begins (``env-before-read-docs``, priority 900)."""
+    return getattr(app, "anchor_sop_reads_few", False)
 
 
 def _read_few_in_main_process(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    if app.parallel > 1 and reads_few_pages(env, docnames):
+    app.anchor_sop_reads_few = 2 * len(docnames) < len(env.found_docs)
+    if app.parallel > 1 and app.anchor_sop_reads_few:
         # Sphinx checks app.parallel right after this event, before reading
         app.anchor_sop_parallel = app.parallel
         app.parallel = 1
