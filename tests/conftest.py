@@ -59,12 +59,17 @@ BuildFn = Callable[..., SphinxTestApp]
 
 @pytest.fixture
 def build(make_app, tmp_path: Path) -> BuildFn:
-    """Build a small project of MyST pages: ``build({"page": text}, "html")``."""
+    """Build a small project of MyST pages: ``build({"page": text}, "html")``;
+    ``parallel=2`` as ``-j 2``."""
 
-    def _build(pages: dict[str, str], buildername: str = "html", **overrides) -> SphinxTestApp:
+    def _build(
+        pages: dict[str, str], buildername: str = "html", parallel: int = 1, **overrides
+    ) -> SphinxTestApp:
         srcdir = tmp_path / "src"
         write_pages(srcdir, pages)
-        app = make_app(buildername, srcdir=srcdir, freshenv=True, confoverrides=overrides)
+        app = make_app(
+            buildername, srcdir=srcdir, freshenv=True, parallel=parallel, confoverrides=overrides
+        )
         app.build()
         return app
 

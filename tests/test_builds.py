@@ -379,18 +379,21 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
     assert 2 <= full_collections <= (1 + len(written)) // 2 + 1
 
 
-def test_with_j_a_few_changed_pages_are_read_in_the_main_process(make_app, tmp_path):
-    """Workers send back the whole environment: worth it for most pages, not for one."""
+def test_with_j_pages_are_read_in_shares_and_a_few_in_the_main_process(make_app, tmp_path):
+    """Workers send back the whole environment as it was forked plus their pages:
+    forked before any page is read, each sends back its own share; for one page,
+    no worker at all."""
     srcdir = tmp_path / "src"
     pages = snippet_pages()
     write_pages(srcdir, pages)
-    readers = tmp_path / "readers.txt"
+    readers = tmp_path / "readers.jsonl"
 
-    def note_reader(_app, _doctree) -> None:
+    def note_reader(app, doctree) -> None:
         with readers.open("a") as stream:  # from whichever process reads the page
-            stream.write(f"{os.getpid()}\n")
+            seen = sorted(app.env.all_docs)  # the pages this process's environment holds
+            stream.write(json.dumps([os.getpid(), app.env.docname, seen]) + "\n")
 
-    def build_reading(freshenv: bool) -> set[int]:
+    def build_reading(freshenv: bool):
         readers.write_text("")
         app = make_app("html", srcdir=srcdir, freshenv=freshenv, parallel=2)
         app.connect("doctree-read", note_reader)
@@ -398,10 +401,22 @@ def test_with_j_a_few_changed_pages_are_read_in_the_main_process(make_app, tmp_p
         app.cleanup()
         assert warnings_of(app) == []
         assert app.parallel == 2  # writing stays parallel
-        return {int(pid) for pid in readers.read_text().split()}
+        return app, [json.loads(line) for line in readers.read_text().splitlines()]
 
-    cold = build_reading(freshenv=True)
-    assert cold and os.getpid() not in cold  # every page: in worker processes
+    app, cold = build_reading(freshenv=True)
+    read_by = {docname: pid for pid, docname, _seen in cold}
+    assert sorted(read_by) == sorted(app.env.found_docs) and len(cold) == len(read_by)
+    main = sorted(docname for docname, pid in read_by.items() if pid == os.getpid())
+    others = sorted(docname for docname, pid in read_by.items() if pid != os.getpid())
+    assert len({read_by[docname] for docname in others}) == 1  # one worker beside main
+    # contiguous shares, the first the main process's, nearly equal
+    assert main + others == sorted(read_by) and abs(len(main) - len(others)) <= 1
+    # no process saw a page another one read: each worker sent back its share only
+    for pid, docname, seen in cold:
+        assert all(read_by[page] == pid for page in seen), (docname, seen)
+    assert "Retention" in (srcdir / "_build" / "html" / "checklist.html").read_text()
+
     (srcdir / "policy.md").write_text(pages["policy"].replace("Retention", "Backup retention"))
-    assert build_reading(freshenv=False) == {os.getpid()}
+    _app, edit = build_reading(freshenv=False)
+    assert [(pid, docname) for pid, docname, _seen in edit] == [(os.getpid(), "policy")]
     assert "Backup retention" in (srcdir / "_build" / "html" / "policy.html").read_text()

@@ -205,19 +205,23 @@ def test_the_base_project_is_clean(build):
     assert warnings_of(build(PAGES)) == []
 
 
+# -j 2 reads the pages in two shares, one in a worker process (parallel.py)
+@pytest.mark.parametrize("parallel", [1, 2], ids=["serial", "-j2"])
 @pytest.mark.parametrize(
     ("page", "old", "new", "where", "says"),
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
-def test_mistake_gives_one_warning_at_its_place(build, monkeypatch, page, old, new, where, says):
+def test_mistake_gives_one_warning_at_its_place(
+    build, monkeypatch, page, old, new, where, says, parallel
+):
     monkeypatch.setenv("ANCHOR_TODAY", "2026-11-23")
     assert old in PAGES[page]
     broken = PAGES[page].replace(old, new, 1)
     line = broken.splitlines().index(where) + 1
     # the coverage gate (tested in test_traceability) would also report the rule a
     # broken link leaves unverified
-    app = build({**PAGES, page: broken}, anchor_coverage_gate=False)
+    app = build({**PAGES, page: broken}, parallel=parallel, anchor_coverage_gate=False)
     warnings = warnings_of(app)
     assert len(warnings) == 1, warnings
     assert f"{page}.md:{line}: WARNING: " in warnings[0]
