@@ -379,6 +379,26 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
     assert 2 <= full_collections <= (1 + len(written)) // 2 + 1
 
 
+def test_with_j_pages_are_written_by_one_worker_per_process(make_app, tmp_path):
+    """Sphinx would write with one worker fewer than -j, its main process resolving."""
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, snippet_pages())
+    asked = []
+
+    def note_workers(app, *_args) -> None:
+        if os.getpid() == main:  # the first page is written by the main process
+            asked.append(app.parallel - 1)  # what Sphinx gives its write workers
+
+    main = os.getpid()
+    app = make_app("html", srcdir=srcdir, freshenv=True, parallel=2)
+    app.connect("html-page-context", note_workers)
+    app.build()
+    app.cleanup()
+    assert warnings_of(app) == []
+    assert asked and set(asked) == {2}
+    assert app.parallel == 2  # as given, once the build has finished
+
+
 def test_with_j_pages_are_read_in_shares_and_a_few_in_the_main_process(make_app, tmp_path):
     """Workers send back the whole environment as it was forked plus their pages:
     forked before any page is read, each sends back its own share; for one page,
