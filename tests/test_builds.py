@@ -408,7 +408,7 @@ def test_with_j_pages_are_read_in_shares_and_a_few_in_the_main_process(make_app,
     write_pages(srcdir, pages)
     readers = tmp_path / "readers.jsonl"
 
-    def note_reader(app, doctree) -> None:
+    def note_reader(app, _doctree) -> None:
         with readers.open("a") as stream:  # from whichever process reads the page
             seen = sorted(app.env.all_docs)  # the pages this process's environment holds
             stream.write(json.dumps([os.getpid(), app.env.docname, seen]) + "\n")

@@ -48,7 +48,7 @@ def _read_few_in_main_process(app: Sphinx, env: BuildEnvironment, docnames: list
         app.parallel = 1
 
 
-def _reads_in_shares(app: Sphinx) -> bool:
+def _parallel_read_allowed(app: Sphinx) -> bool:
     # Sphinx's own check, without its warnings: when an extension is not
     # parallel-safe, Sphinx reads serially and says why
     return (
@@ -61,7 +61,7 @@ def _reads_in_shares(app: Sphinx) -> bool:
 def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Read every page to read (runs last at ``env-before-read-docs``), then leave
     Sphinx nothing to read; ``env-updated`` gives the pages back as read."""
-    if not docnames or reads_few_pages(app) or not _reads_in_shares(app):
+    if not docnames or reads_few_pages(app) or not _parallel_read_allowed(app):
         return
     builder = app.builder
     # as Sphinx does before reading in parallel: every outdated page at once
@@ -100,7 +100,9 @@ def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
 
 
 def _pages_read_in_shares(app: Sphinx, _env: BuildEnvironment) -> list[str]:
-    read, app.anchor_sop_read_in_shares = getattr(app, "anchor_sop_read_in_shares", []), []
+    # Sphinx writes the pages it read (none, here) and those env-updated returns
+    read = getattr(app, "anchor_sop_read_in_shares", [])
+    app.anchor_sop_read_in_shares = []
     return read
 
 
