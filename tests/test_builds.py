@@ -320,8 +320,8 @@ sys.exit(code)
 
 def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkeypatch):
     """collector.py: an edit freezes what it loaded and collects fully only by pages
-    read or resolved; a cold build, the write workers and the process after a build
-    collect as usual."""
+    read or resolved, and its write workers skip what they inherited; a cold build and
+    the process after a build collect as usual."""
     from anchor_sop import collector
 
     srcdir = tmp_path / "src"
@@ -363,6 +363,8 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
     cold, _ = build(freshenv=True)
     [read] = [state for state in cold if state["phase"] == "read"]
     assert (tuple(read["thresholds"]), read["frozen"]) == (usual, 0)
+    workers = [state for state in cold if state["pid"] != os.getpid()]
+    assert workers and all(state["frozen"] == 0 for state in workers)
 
     monkeypatch.setattr(collector, "PAGES_PER_COLLECTION", 2)
     (srcdir / "policy.md").write_text(pages["policy"].replace("Retention", "Backup retention"))
@@ -375,6 +377,8 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
     written = [state for state in edit if state["phase"] == "written"]
     workers = [state for state in written if state["pid"] != os.getpid()]
     assert workers and all(tuple(state["thresholds"]) == usual for state in workers)
+    # a worker leaves what it inherited to the main process: frozen, whatever was made since
+    assert all(state["frozen"] > read["frozen"] for state in workers)
     # one page read, at least three resolved: a full collection after every second
     assert 2 <= full_collections <= (1 + len(written)) // 2 + 1
 

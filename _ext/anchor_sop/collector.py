@@ -14,9 +14,14 @@ little garbage that outlives the pages it writes. So:
   which collections skip) and turns off automatic full collections; young
   garbage is still collected as usual. The main process collects fully after
   every ``PAGES_PER_COLLECTION`` pages it reads or resolves, so an edit that
-  rewrites many pages stays within bounded memory. Worker processes forked to
-  write pages start with the usual schedule.
-- *A cold build* collects as usual.
+  rewrites many pages stays within bounded memory. A worker forked to write
+  pages freezes everything it inherited and collects its own garbage on the
+  usual schedule: its first full collection would otherwise walk the
+  parent's heap and the garbage the parent has not collected yet (0.6-1 s
+  per worker at 20,000 needs), copying the pages it touches.
+- *A cold build* collects as usual, its workers too: frozen, they would keep
+  the parent's young garbage and allocate anew (peak memory +50 MB at
+  20,000 needs).
 - When the build finishes, the usual schedule is restored and the frozen
   objects are thawed, so a process that builds many times (the tests) is
   left as it was. As the process exits, everything alive is frozen again: its
@@ -77,6 +82,12 @@ def _count_page(*_args: object) -> None:
         gc.collect()
 
 
+def _after_fork() -> None:
+    # a worker of an edit: what it inherited, garbage included, is the parent's to collect
+    if _usual_thresholds():
+        gc.freeze()
+
+
 def _usual_thresholds() -> bool:
     """Back to the usual thresholds; whether an edit's schedule was in force."""
     if _Schedule.usual is None:
@@ -88,8 +99,7 @@ def _usual_thresholds() -> bool:
 
 @cache
 def _once_per_process() -> None:
-    # a forked worker keeps what it inherited frozen: shared with the main process
-    os.register_at_fork(after_in_child=_usual_thresholds)
+    os.register_at_fork(after_in_child=_after_fork)
     atexit.register(gc.freeze)
 
 
