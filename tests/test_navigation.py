@@ -1,6 +1,7 @@
 """The optimised rendering (the navigation computed once per build, table rows
-and trace lists written straight to HTML, stems remembered for the search
-index) gives furo's, docutils' and Sphinx's pages and index, byte for byte."""
+and trace lists written straight to HTML, each word indexed once per text and
+its stem remembered) gives furo's, docutils' and Sphinx's pages and index,
+byte for byte."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ def test_optimised_rendering_writes_the_same_pages_as_the_stock_one(site, tmp_pa
     srcdir = tmp_path / "source"
     shutil.copytree(REPO / "source", srcdir)
     (srcdir / "conf.py").write_text(SITE_CONF)
-    stock = {"anchor_fast_navigation": False, "anchor_fast_tables": False}
+    stock = {
+        "anchor_fast_navigation": False,
+        "anchor_fast_tables": False,
+        "anchor_fast_search": False,
+    }
     stock_app = SphinxTestApp("html", srcdir=srcdir, freshenv=True, confoverrides=stock)
     try:
         stock_app.build()
@@ -32,6 +37,8 @@ def test_optimised_rendering_writes_the_same_pages_as_the_stock_one(site, tmp_pa
         stock_app.cleanup()
     assert site.config.anchor_fast_navigation is True
     assert site.config.anchor_fast_tables is True
+    assert site.config.anchor_fast_search is True
+    assert type(stock_app.builder.indexer.lang) is SearchEnglish
     pages = site_pages(site)
     assert len(pages) > 40
     # the big tables are among them
