@@ -26,8 +26,8 @@ class SearchEnglishRemembered(SearchEnglish):
         super().__init__(options)
         self._stems: dict[str, str] = {}
 
-    def split(self, input: str) -> list[str]:  # noqa: A002 (Sphinx's name)
-        return list(dict.fromkeys(super().split(input)))
+    def split(self, text: str) -> list[str]:
+        return list(dict.fromkeys(super().split(text)))
 
     def stem(self, word: str) -> str:
         stemmed = self._stems.get(word)
