@@ -252,6 +252,32 @@ def test_a_rebuild_with_kept_rows_writes_what_a_fresh_build_writes(make_app, tmp
     ).read_text()
 
 
+def test_a_rebuild_keeps_the_sidebar_until_a_page_title_changes(make_app, tmp_path):
+    """navigation.py: an edit of a page's body takes the sidebar tree the last build
+    read; a retitled page reads it again; both write what a fresh build writes."""
+    pages = snippet_pages()
+    first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    assert first.anchor_sop_navigation.kept is False
+
+    pages["policy"] = pages["policy"].replace("Keep 7 daily", "Keep seven daily")
+    body = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
+    assert body.anchor_sop_navigation.kept is True
+    fresh = _build_trace(make_app, tmp_path / "fresh", pages, fresh=True)
+    page = (body.outdir / "policy.html").read_text()
+    assert "Keep seven daily" in page
+    assert page == (fresh.outdir / "policy.html").read_text()
+
+    pages["checklist"] = pages["checklist"].replace("# Handoff Acceptance", "# Handover Acceptance")
+    retitled = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
+    assert retitled.anchor_sop_navigation.kept is False
+    fresh = _build_trace(make_app, tmp_path / "fresh", pages, fresh=True)
+    for name in ["checklist.html", "index.html"]:  # the page and the one listing it
+        page = (retitled.outdir / name).read_text()
+        assert "Handover Acceptance Checklist</a></li>" in page  # in the sidebar
+        assert "Handoff Acceptance Checklist" not in page
+        assert page == (fresh.outdir / name).read_text()
+
+
 def test_unchanged_rows_are_written_as_kept(make_app, tmp_path):
     import pickle
 

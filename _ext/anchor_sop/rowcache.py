@@ -75,12 +75,14 @@ def _context(builder, page: str) -> tuple:
         builder.name,
         config.html_file_suffix,
         config.html_link_suffix,
-        _code_version(),
+        code_version(),
     )
 
 
 @cache
-def _code_version() -> tuple[str, ...]:
+def code_version() -> tuple[str, ...]:
+    """What kept HTML depends on besides its inputs: the versions of the markup
+    writers and this package's source (the kept rows and sidebar drop with it)."""
     package = Path(__file__).parent
     source = hashlib.sha256()
     for module in sorted(package.glob("*.py")):
