@@ -29,6 +29,7 @@ import json
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from docutils import nodes
@@ -97,17 +98,19 @@ class PolicyCoverage:
     #: rule ID -> IDs of the items in force that verify it (shared with the report)
     verifiers: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
-    @property
+    @cached_property
     def must_verify(self) -> list:
         return [r for r in self.rules if not r[NOT_VERIFIABLE]]
 
-    @property
+    @cached_property
     def verified(self) -> list:
         return [r for r in self.must_verify if self.verifiers.get(r["id"])]
 
 
 @dataclass
 class TraceReport:
+    """What the views show, computed once per build (the lists below, on first use)."""
+
     rules: list
     items: list
     domains: list
@@ -121,30 +124,30 @@ class TraceReport:
     #: The views as rows of text (see export_rows), made on first use.
     sheets: dict[str, list[list[str]]] | None = None
 
-    @property
+    @cached_property
     def must_verify(self) -> list:
         return [r for r in self.rules if not r[NOT_VERIFIABLE]]
 
-    @property
+    @cached_property
     def verified(self) -> list:
         return [r for r in self.must_verify if self.verifiers.get(r["id"])]
 
-    @property
+    @cached_property
     def gaps(self) -> list:
         return [r for r in self.must_verify if not self.verifiers.get(r["id"])]
 
-    @property
+    @cached_property
     def not_verifiable(self) -> list:
         return [r for r in self.rules if r[NOT_VERIFIABLE]]
 
-    @property
+    @cached_property
     def orphans(self) -> list:
         return [i for i in self.items if not i[VERIFIES]]
 
     def count(self, state: str) -> int:
         return sum(1 for s in self.link_states.values() if s == state)
 
-    @property
+    @cached_property
     def coverage_percent(self) -> float:
         return 100.0 * len(self.verified) / len(self.must_verify) if self.must_verify else 100.0
 
