@@ -345,9 +345,9 @@ sys.exit(code)
 
 
 def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkeypatch):
-    """collector.py: an edit freezes what it loaded and collects fully only by pages
-    read or resolved, and its write workers skip what they inherited; a cold build and
-    the process after a build collect as usual."""
+    """collector.py: what was loaded stays frozen until reading starts; an edit keeps it
+    frozen and collects fully only by pages read or resolved, and its write workers skip
+    what they inherited; a cold build and the process after a build collect as usual."""
     from anchor_sop import collector
 
     srcdir = tmp_path / "src"
@@ -375,6 +375,7 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
         gc.callbacks.append(count_full)
         try:
             app = make_app("html", srcdir=srcdir, freshenv=freshenv, parallel=2)
+            app.connect("env-before-read-docs", note("loaded"), priority=900)
             app.connect("env-updated", note("read"))
             app.connect("html-page-context", note("written"))
             app.build()
@@ -387,6 +388,8 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
         return [json.loads(line) for line in seen.read_text().splitlines()], len(full)
 
     cold, _ = build(freshenv=True)
+    [loaded] = [state for state in cold if state["phase"] == "loaded"]
+    assert loaded["frozen"] > 10_000  # frozen from the load until reading starts
     [read] = [state for state in cold if state["phase"] == "read"]
     assert (tuple(read["thresholds"]), read["frozen"]) == (usual, 0)
     workers = [state for state in cold if state["pid"] != os.getpid()]
