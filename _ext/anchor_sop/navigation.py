@@ -26,7 +26,6 @@ the ARIA fixes).
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import posixpath
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from bs4 import BeautifulSoup, Tag
 from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
 
-from .rowcache import code_version
+from .rowcache import code_version, read_kept, write_kept
 
 #: The arguments furo passes to ``toctree()`` for the sidebar.
 FURO_TOCTREE_ARGS = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
@@ -210,26 +209,15 @@ def _inputs_digest(app: Sphinx) -> str:
     return hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
-def _kept_file(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / "anchor-navigation" / f"{app.builder.name}.pickle"
-
-
 def kept_or_read(app: Sphinx) -> Navigation:
     """The tree the last build kept, if made from the same inputs; else read and kept."""
     digest = _inputs_digest(app)
-    path = _kept_file(app)
-    try:
-        with path.open("rb") as stream:
-            kept_digest, groups = pickle.load(stream)
-        if kept_digest == digest:
-            return Navigation(app.builder, groups, kept=True)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        pass  # none kept yet, or a file an interrupted build left
+    path = Path(app.doctreedir) / "anchor-navigation" / f"{app.builder.name}.pickle"
+    groups = read_kept(path, digest)
+    if groups is not None:
+        return Navigation(app.builder, groups, kept=True)
     groups = read_groups(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}")
-    partial.write_bytes(pickle.dumps((digest, groups), protocol=pickle.HIGHEST_PROTOCOL))
-    partial.replace(path)
+    write_kept(path, digest, groups)
     return Navigation(app.builder, groups, kept=False)
 
 

@@ -16,7 +16,8 @@ markup they write), and this package's source.
 The rows are kept per builder and page in the doctree folder, one file per
 page: each page is written by one process of a build, so no two processes
 write the same file. Only the HTML builders with ``anchor_fast_tables`` use
-them (:mod:`anchor_sop.html`); other formats make every row.
+them (:mod:`anchor_sop.html`); other formats make every row. The kept
+sidebar (:mod:`anchor_sop.navigation`) is read and written the same way.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Hashable
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -45,22 +47,31 @@ def kept_rows(app: Sphinx, page: str) -> dict[Hashable, Kept]:
     """The rows kept for ``page`` by the last build, when they still apply."""
     if not html_writes_rows(app.env):
         return {}
-    try:
-        with _file(app.doctreedir, app.builder.name, page).open("rb") as stream:
-            context, rows = pickle.load(stream)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
-        return {}  # none kept yet, or a file an interrupted build left
-    return rows if context == _context(app.builder, page) else {}
+    path = _file(app.doctreedir, app.builder.name, page)
+    return read_kept(path, _context(app.builder, page)) or {}
 
 
 def keep_rows(builder, page: str, rows: dict[Hashable, Kept]) -> None:
     """Keep ``rows``, every cached row of ``page`` in this build, for the next one."""
-    path = _file(builder.doctreedir, builder.name, page)
+    write_kept(_file(builder.doctreedir, builder.name, page), _context(builder, page), rows)
+
+
+def read_kept(path: Path, context: Hashable) -> Any:
+    """What a build kept at ``path`` under ``context``; ``None`` if nothing or another."""
+    try:
+        with path.open("rb") as stream:
+            kept_context, value = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return None  # none kept yet, or a file an interrupted build left
+    return value if kept_context == context else None
+
+
+def write_kept(path: Path, context: Hashable, value: Any) -> None:
+    """Keep ``value`` under ``context`` at ``path``, whole or not at all: each process
+    writes its own file and puts it in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}")
-    partial.write_bytes(
-        pickle.dumps((_context(builder, page), rows), protocol=pickle.HIGHEST_PROTOCOL)
-    )
+    partial.write_bytes(pickle.dumps((context, value), protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(path)
 
 
