@@ -9,17 +9,18 @@ little garbage that outlives the pages it writes. So:
   collector is paused from ``config-inited`` to ``builder-inited``, around the
   load, and what was loaded stays frozen until reading starts. (Should Sphinx
   fail in between, on an unknown builder or a broken theme, the process stays
-  paused; ``sphinx-build`` exits on those errors.)
+  paused and frozen; ``sphinx-build`` exits on those errors.)
 - *A build that reads few pages* (an edit; ``parallel.reads_few_pages``)
   freezes what is loaded (``gc.freeze``: moved to the permanent generation,
   which collections skip) and turns off automatic full collections; young
   garbage is still collected as usual. The main process collects fully after
   every ``PAGES_PER_COLLECTION`` pages it reads or resolves, so an edit that
-  rewrites many pages stays within bounded memory. A worker forked to write
-  pages freezes everything it inherited and collects its own garbage on the
-  usual schedule: its first full collection would otherwise walk the
-  parent's heap and the garbage the parent has not collected yet (0.6-1 s
-  per worker at 20,000 needs), copying the pages it touches.
+  rewrites many pages stays within bounded memory. A process forked during
+  an edit (a write worker, the exports' process) freezes everything it
+  inherited and collects its own garbage on the usual schedule: its first
+  full collection would otherwise walk the parent's heap and the garbage the
+  parent has not collected yet (0.6-1 s per worker at 20,000 needs), copying
+  the pages it touches.
 - *A cold build* collects as usual, its workers too: frozen, they would keep
   the parent's young garbage and allocate anew (peak memory +50 MB at
   20,000 needs).

@@ -30,7 +30,6 @@ import pickle
 import posixpath
 from dataclasses import dataclass, field
 from html import escape
-from importlib.metadata import version
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
@@ -200,7 +199,6 @@ def _inputs_digest(app: Sphinx) -> str:
         app.builder.name,
         app.builder.link_suffix,
         sorted(app.builder.tags),
-        version("furo"),
         code_version(),
         sorted(env.toctree_includes.items()),
         sorted(env.toc_secnumbers.items()),

@@ -10,8 +10,8 @@ unchanged from there, without making its nodes or writing them again.
 
 What else a row's HTML depends on is the *context* of the kept rows, and a
 change of it drops them all: the page and builder (the links' addresses), the
-address suffixes, the versions of Sphinx, docutils and sphinx-design (the
-markup they write), and this package's source.
+address suffixes, the versions of Sphinx, docutils, sphinx-design and furo
+(the markup they write), and this package's source.
 
 The rows are kept per builder and page in the doctree folder, one file per
 page: each page is written by one process of a build, so no two processes
@@ -102,5 +102,6 @@ def code_version() -> tuple[str, ...]:
         version("sphinx"),
         version("docutils"),
         version("sphinx-design"),
+        version("furo"),
         source.hexdigest(),
     )
