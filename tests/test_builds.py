@@ -267,6 +267,17 @@ def test_a_rebuild_keeps_the_sidebar_until_a_page_title_changes(make_app, tmp_pa
     assert "Keep seven daily" in page
     assert page == (fresh.outdir / "policy.html").read_text()
 
+    # one page rewritten alone: the builds before wrote every page (write_pages
+    # touches them all), starting with another one; writing a page attaches its
+    # neighbours' titles to a throwaway document (Sphinx's render_partial), which
+    # the tree's digest must not see
+    srcdir = tmp_path / "src"
+    (srcdir / "policy.md").write_text(pages["policy"].replace("seven daily", "7 daily"))
+    alone = make_app("html", srcdir=srcdir, freshenv=False)
+    alone.build()
+    alone.cleanup()
+    assert alone.anchor_sop_navigation.kept is True
+
     pages["checklist"] = pages["checklist"].replace("# Handoff Acceptance", "# Handover Acceptance")
     retitled = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
     assert retitled.anchor_sop_navigation.kept is False
