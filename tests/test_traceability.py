@@ -226,6 +226,23 @@ def test_links_are_unreviewed_then_clean_then_suspect_then_clean(project):
     assert warnings_of(app) == []
 
 
+def test_a_new_baseline_alone_updates_the_views(project, make_app):
+    """No page changed, only the baseline file: the views show the links' new states."""
+    app = project(anchor_coverage_gate=False)
+    assert dict(rows(app, "view_summary", "anchor-trace-summary"))["Unreviewed links"] == "3"
+    accept_all(project, app)
+
+    overrides = {"anchor_trace_baseline": str(project.baseline), "anchor_coverage_gate": False}
+    again = make_app("html", srcdir=app.srcdir, freshenv=False, confoverrides=overrides)
+    again.build()
+    again.cleanup()
+    assert warnings_of(again) == []
+    assert dict(rows(again, "view_summary", "anchor-trace-summary"))["Unreviewed links"] == "0"
+    matrix = " ".join(" ".join(row) for row in rows(again, "view_matrix", "anchor-trace-matrix"))
+    assert "CHK-01" in matrix
+    assert "unreviewed" not in matrix
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [

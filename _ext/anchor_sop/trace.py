@@ -265,7 +265,8 @@ def pages_to_rewrite(
         }
         targets = [old_links.get(i, set()) | new_links.get(i, set()) for i in differ]
         changes.note(differ, set().union(*targets))
-    anything = bool(changed)
+    # the aggregate pages show every link's review state, which the baseline decides
+    anything = bool(changed) or baseline_changed
     affected = set()
     for docname, store in stores(env).items():
         if (
