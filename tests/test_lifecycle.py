@@ -176,6 +176,34 @@ def test_active_exception_shows_on_its_rule_and_in_the_register(build):
     ]
 
 
+def test_a_new_day_rewrites_the_registers(build, make_app, monkeypatch):
+    """No page changed, only the date: the registers show the states of the new day."""
+    pages = {**PAGES, "exceptions": EXCEPTION.format(expires="2026-12-01")}
+    first = build(pages, anchor_lifecycle_enforcement="off")
+    first.cleanup()
+
+    def states(app) -> dict[str, str]:
+        """Each document's review state and each exception's state, by name or ID."""
+        reviews = soup(app, "status").select("table.anchor-review-status tbody tr")
+        exceptions = soup(app, "exceptions").select(".anchor-exceptions-register tbody tr")
+        cells = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in reviews]
+        found = {row[0]: row[5] for row in cells}  # the State column; Status follows
+        for tr in exceptions:
+            row = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            found[row[0]] = row[-1]
+        return found
+
+    assert states(first)["Soon Policy"] == "due soon"
+    assert states(first)["EXC-01"] == "active"
+
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-12-15")
+    overrides = {"anchor_lifecycle_enforcement": "off"}
+    later = make_app("html", srcdir=first.srcdir, freshenv=False, confoverrides=overrides)
+    later.build()
+    assert states(later)["Soon Policy"] == "overdue"
+    assert states(later)["EXC-01"] == "expired"
+
+
 def test_expired_exception_warns_until_removed_or_renewed(build):
     pages = {"current": PAGES["current"], "exceptions": EXCEPTION.format(expires="2026-11-20")}
     warnings = warnings_of(build(pages))

@@ -58,7 +58,14 @@ from .render import (
     simple_table,
     state_badge,
 )
-from .store import DocumentRecord, ExceptionRecord, all_documents, all_exceptions, doc_store
+from .store import (
+    DocumentRecord,
+    ExceptionRecord,
+    all_documents,
+    all_exceptions,
+    doc_store,
+    stores,
+)
 
 
 class LifecycleError(SphinxError):
@@ -184,12 +191,17 @@ def check_lifecycle(app: Sphinx, env: BuildEnvironment) -> None:
 
 
 def _rewrite_on_new_day(_app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
-    """When the date changed since the last build, rewrite every date-dependent page."""
+    """When the date changed since the last build, rewrite every date-dependent page:
+    documents (review banners), exceptions (their state) and the registers and views."""
     today = clock.today()
     if getattr(env, "anchor_sop_today", None) == today:
         return []
     env.anchor_sop_today = today
-    return sorted(r.docname for r in all_documents(env))
+    return sorted(
+        docname
+        for docname, store in stores(env).items()
+        if store.documents or store.exceptions or store.shows_all
+    )
 
 
 # --- exceptions -------------------------------------------------------------------
