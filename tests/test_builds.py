@@ -6,6 +6,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -484,3 +485,119 @@ def test_with_j_pages_are_read_in_shares_and_a_few_in_the_main_process(make_app,
     _app, edit = build_reading(freshenv=False)
     assert [(pid, docname) for pid, docname, _seen in edit] == [(os.getpid(), "policy")]
     assert "Backup retention" in (srcdir / "_build" / "html" / "policy.html").read_text()
+
+
+# --- an incremental build of the real site writes what a fresh build writes -------
+
+#: Each kind of change an author makes, as (what, page, old text, new text).
+SITE_EDITS = [
+    (
+        "a rule retitled",
+        "change-management/production-change-policy.md",
+        ":::{rule} Standard changes",
+        ":::{rule} Standard (pre-approved) changes",
+    ),
+    (
+        "an item verifies one more rule",
+        "client-onboarding/new-managed-system-onboarding-checklist.md",
+        ":verifies: PO-02\n",
+        ":verifies: PO-02, CHG-01\n",
+    ),
+    (
+        "a review date",
+        "change-management/production-change-policy.md",
+        ":last-reviewed: 2026-04-04",
+        ":last-reviewed: 2026-05-04",
+    ),
+    (
+        "a rule added",
+        "change-management/production-change-policy.md",
+        "## Change records\n",
+        "## Change records\n\n:::{rule} Tag every change\n:id: CHG-99\n"
+        ":not-verifiable: Per change.\nTag it.\n:::\n",
+    ),
+    (
+        "a gap's text",
+        "change-management/production-change-policy.md",
+        "The sources do not yet name that location.",
+        "No source names that location yet.",
+    ),
+    (
+        "an exception's expiry",
+        "about/exceptions.md",
+        ":expires: 2026-03-06",
+        ":expires: 2026-03-09",
+    ),
+    (
+        "prose",
+        "change-management/production-change-policy.md",
+        "Define how changes",
+        "Define how all changes",
+    ),
+]
+
+
+def _site_output(outdir) -> dict[str, bytes]:
+    """Every page and export, and the search index without Sphinx's empty terms (an
+    incremental build keeps a word no page holds any more, with no pages)."""
+    files = {
+        p.relative_to(outdir).as_posix(): p.read_bytes()
+        for p in outdir.rglob("*")
+        if p.suffix in (".html", ".json", ".csv", ".xlsx")
+    }
+    text = (outdir / "searchindex.js").read_text()
+    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    for key in ("terms", "titleterms"):
+        index[key] = {word: pages for word, pages in index[key].items() if pages != []}
+    files["searchindex.js"] = json.dumps(index, sort_keys=True).encode()
+    return files
+
+
+def test_an_incremental_build_of_the_site_writes_what_a_fresh_build_writes(tmp_path, monkeypatch):
+    """After each kind of edit, a new baseline and a new day, the pages the rebuild
+    left alone and the ones it rewrote are what a fresh build writes."""
+    from sphinx.testing.util import SphinxTestApp
+
+    from conftest import REPO, SITE_CONF
+
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-11-23")
+    srcdir = tmp_path / "source"
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    baseline = tmp_path / "baseline.json"
+    shutil.copy(REPO / "traceability-baseline.json", baseline)
+    overrides = {"anchor_trace_baseline": str(baseline)}
+
+    def build(builddir, fresh: bool):
+        app = SphinxTestApp(
+            "html", srcdir=srcdir, builddir=builddir, freshenv=fresh, confoverrides=overrides
+        )
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert warnings_of(app) == []
+        return app
+
+    incremental = build(tmp_path / "incremental", fresh=True)
+
+    def compare(change: str) -> None:
+        build(tmp_path / "incremental", fresh=False)
+        fresh = build(tmp_path / "fresh", fresh=True)
+        ours, theirs = _site_output(incremental.outdir), _site_output(fresh.outdir)
+        assert sorted(ours) == sorted(theirs), change
+        assert [name for name in theirs if ours[name] != theirs[name]] == [], change
+
+    for change, page, old, new in SITE_EDITS:
+        text = (srcdir / page).read_text()
+        assert old in text, change
+        (srcdir / page).write_text(text.replace(old, new, 1))
+        compare(change)
+
+    links = json.loads(baseline.read_text())
+    links.pop(sorted(links)[0])  # a reviewed link no longer reviewed
+    baseline.write_text(json.dumps(links))
+    compare("a new baseline")
+
+    monkeypatch.setenv("ANCHOR_TODAY", "2027-03-20")  # reviews come due soon
+    compare("a new day")
