@@ -76,12 +76,17 @@ def build(make_app, tmp_path: Path) -> BuildFn:
     return _build
 
 
+def copy_site(srcdir: Path) -> Path:
+    """The real site's pages at ``srcdir``, with a conf.py that reads the real one."""
+    shutil.copytree(REPO / "source", srcdir)
+    (srcdir / "conf.py").write_text(SITE_CONF)
+    return srcdir
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> SphinxTestApp:
     """The real site, built once into a temporary directory."""
-    srcdir = tmp_path_factory.mktemp("site") / "source"
-    shutil.copytree(REPO / "source", srcdir)
-    (srcdir / "conf.py").write_text(SITE_CONF)
+    srcdir = copy_site(tmp_path_factory.mktemp("site") / "source")
     app = SphinxTestApp("html", srcdir=srcdir, freshenv=True)
     try:
         app.build()

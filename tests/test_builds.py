@@ -12,8 +12,9 @@ import sys
 
 import pytest
 from bs4 import BeautifulSoup
+from sphinx.testing.util import SphinxTestApp
 
-from conftest import readme_snippets, warnings_of, write_pages
+from conftest import REPO, copy_site, readme_snippets, warnings_of, write_pages
 from test_directives import SNIPPET_PAGES
 
 
@@ -556,14 +557,8 @@ def _site_output(outdir) -> dict[str, bytes]:
 def test_an_incremental_build_of_the_site_writes_what_a_fresh_build_writes(tmp_path, monkeypatch):
     """After each kind of edit, a new baseline and a new day, the pages the rebuild
     left alone and the ones it rewrote are what a fresh build writes."""
-    from sphinx.testing.util import SphinxTestApp
-
-    from conftest import REPO, SITE_CONF
-
     monkeypatch.setenv("ANCHOR_TODAY", "2026-11-23")
-    srcdir = tmp_path / "source"
-    shutil.copytree(REPO / "source", srcdir)
-    (srcdir / "conf.py").write_text(SITE_CONF)
+    srcdir = copy_site(tmp_path / "source")
     baseline = tmp_path / "baseline.json"
     shutil.copy(REPO / "traceability-baseline.json", baseline)
     overrides = {"anchor_trace_baseline": str(baseline)}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import re
-import shutil
 import weakref
 
 import pytest
@@ -18,13 +17,11 @@ from sphinx.testing.util import SphinxTestApp
 from anchor_sop.html import cut_apart
 from anchor_sop.render import made_when_written, trace_list
 from anchor_sop.search import SearchEnglishRemembered
-from conftest import REPO, SITE_CONF, site_pages, warnings_of, write_pages
+from conftest import REPO, copy_site, site_pages, warnings_of, write_pages
 
 
 def test_optimised_rendering_writes_the_same_pages_as_the_stock_one(site, tmp_path):
-    srcdir = tmp_path / "source"
-    shutil.copytree(REPO / "source", srcdir)
-    (srcdir / "conf.py").write_text(SITE_CONF)
+    srcdir = copy_site(tmp_path / "source")
     stock = {
         "anchor_fast_navigation": False,
         "anchor_fast_tables": False,
@@ -102,9 +99,7 @@ def test_navigation_marks_the_path_to_the_page(site):
 
 def test_parallel_build_writes_the_same_pages(site, tmp_path):
     """``nox -s docs`` builds with -j auto; the pages must not depend on it."""
-    srcdir = tmp_path / "source"
-    shutil.copytree(REPO / "source", srcdir)
-    (srcdir / "conf.py").write_text(SITE_CONF)
+    srcdir = copy_site(tmp_path / "source")
     parallel = SphinxTestApp("html", srcdir=srcdir, freshenv=True, parallel=2)
     try:
         parallel.build()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from anchor_sop.preview import build_in_child
-from conftest import EXT, REPO, SITE_CONF, site_pages, write_pages
+from conftest import EXT, copy_site, site_pages, write_pages
 from test_errors import CHECKLIST
 
 
@@ -22,9 +21,7 @@ def sphinx_args(srcdir: Path, out: Path, *extra: str) -> list[str]:
 
 
 def test_a_warm_build_writes_the_site_a_fresh_process_writes(site, tmp_path):
-    srcdir = tmp_path / "source"
-    shutil.copytree(REPO / "source", srcdir)
-    (srcdir / "conf.py").write_text(SITE_CONF)
+    srcdir = copy_site(tmp_path / "source")
     # the first build warms this process; the second starts from what it loaded
     assert build_in_child(sphinx_args(srcdir, tmp_path / "first")) == 0
     assert build_in_child(sphinx_args(srcdir, tmp_path / "warm", "-W", "--keep-going")) == 0

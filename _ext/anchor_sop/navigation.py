@@ -204,16 +204,9 @@ def _inputs_digest(app: Sphinx) -> str:
         sorted(env.toc_secnumbers.items()),
         # as text, not pickled: writing a page attaches its neighbours' title nodes
         # to a throwaway document (Sphinx's render_partial), which pickling would take
-        [
-            (name, env.tocs[name].pformat(), _text_of(env.titles.get(name)))
-            for name in sorted(env.tocs)
-        ],
+        [(name, env.tocs[name].pformat(), env.titles[name].pformat()) for name in sorted(env.tocs)],
     )
     return hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
-
-
-def _text_of(node) -> str | None:
-    return None if node is None else node.pformat()
 
 
 def kept_or_read(app: Sphinx) -> Navigation:

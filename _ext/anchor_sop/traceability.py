@@ -90,13 +90,12 @@ def in_force(need) -> bool:
     return (need[DOC_STATUS] or "approved") == "approved"
 
 
-@dataclass
-class PolicyCoverage:
-    docname: str
-    title: str
-    rules: list = field(default_factory=list)
-    #: rule ID -> IDs of the items in force that verify it (shared with the report)
-    verifiers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+class Coverage:
+    """The rules that must be verified and those that are, of ``rules`` by
+    ``verifiers``; computed on first use, once every rule is in."""
+
+    rules: list
+    verifiers: dict[str, list[str]]
 
     @cached_property
     def must_verify(self) -> list:
@@ -108,7 +107,16 @@ class PolicyCoverage:
 
 
 @dataclass
-class TraceReport:
+class PolicyCoverage(Coverage):
+    docname: str
+    title: str
+    rules: list = field(default_factory=list)
+    #: rule ID -> IDs of the items in force that verify it (shared with the report)
+    verifiers: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class TraceReport(Coverage):
     """What the views show, computed once per build (the lists below, on first use)."""
 
     rules: list
@@ -123,14 +131,6 @@ class TraceReport:
     out_of_force_items: list
     #: The views as rows of text (see export_rows), made on first use.
     sheets: dict[str, list[list[str]]] | None = None
-
-    @cached_property
-    def must_verify(self) -> list:
-        return [r for r in self.rules if not r[NOT_VERIFIABLE]]
-
-    @cached_property
-    def verified(self) -> list:
-        return [r for r in self.must_verify if self.verifiers.get(r["id"])]
 
     @cached_property
     def gaps(self) -> list:
