@@ -596,3 +596,47 @@ def test_an_incremental_build_of_the_site_writes_what_a_fresh_build_writes(tmp_p
 
     monkeypatch.setenv("ANCHOR_TODAY", "2027-03-20")  # reviews come due soon
     compare("a new day")
+
+
+def test_an_event_nobody_listens_to_costs_nothing(make_app, tmp_path, monkeypatch):
+    """events.py: sphinx-needs emits two events with every need; Sphinx put all of them
+    into words for a debug line. Only an event with a listener, or a build that prints
+    debug lines (-vv), goes through Sphinx's emit now."""
+    from sphinx_needs.need_item import NeedItem
+
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, snippet_pages())
+    represented: list[str] = []
+    stock_repr = NeedItem.__repr__
+
+    def counted_repr(need: NeedItem) -> str:
+        represented.append(need["id"])
+        return stock_repr(need)
+
+    monkeypatch.setattr(NeedItem, "__repr__", counted_repr)
+
+    def build(verbosity: int, listen: bool) -> tuple[SphinxTestApp, list[int]]:
+        represented.clear()
+        app = make_app("html", srcdir=srcdir, freshenv=True, verbosity=verbosity)
+        heard: list[int] = []
+        if listen:
+            app.connect("needs-before-post-processing", lambda _, needs: heard.append(len(needs)))
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        return app, heard
+
+    build(verbosity=0, listen=False)
+    assert represented == []
+
+    _, heard = build(verbosity=0, listen=True)
+    [needs] = heard
+    assert needs > 0
+    # the heard event in words once per need, for Sphinx's debug line; the other not at all
+    assert len(represented) == len(set(represented)) == needs
+
+    app, _ = build(verbosity=2, listen=False)
+    assert len(represented) == 2 * needs
+    log = app.status.getvalue()
+    assert "emitting event: 'needs-before-post-processing'" in log
+    assert "emitting event: 'needs-before-sealing'" in log

@@ -14,6 +14,7 @@ from .changes import setup_changes
 from .checklist import setup_checklist
 from .collector import setup_collector
 from .documents import check_unique_prefixes
+from .events import setup_events
 from .exports import NEEDS, add_export, setup_exports
 from .gaps import setup_gaps
 from .html import setup_html
@@ -51,6 +52,7 @@ def _add_templates_path(_app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
+    setup_events(app)
     app.setup_extension("sphinx_design")
     app.setup_extension("sphinx_needs")
     app.add_config_value("anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,))
