@@ -640,3 +640,36 @@ def test_an_event_nobody_listens_to_costs_nothing(make_app, tmp_path, monkeypatc
     log = app.status.getvalue()
     assert "emitting event: 'needs-before-post-processing'" in log
     assert "emitting event: 'needs-before-sealing'" in log
+
+
+def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
+    """needs_pickle.py: the build environment saves and loads every need as it was,
+    without dataclasses' lookup of a record's fields for each of its records."""
+    import dataclasses
+    import pickle
+
+    from sphinx_needs.data import SphinxNeedsData
+
+    from anchor_sop.needs_pickle import _field_names, frozen_slotted_dataclasses
+
+    needs = SphinxNeedsData(site.env).get_needs_mutable()
+    assert len(needs) > 100
+    lookups = []
+    stock_fields = dataclasses.fields
+
+    def counted_fields(obj):
+        lookups.append(obj if isinstance(obj, type) else type(obj))
+        return stock_fields(obj)
+
+    monkeypatch.setattr(dataclasses, "fields", counted_fields)
+    _field_names.cache_clear()
+    loaded = pickle.loads(pickle.dumps(site.env, pickle.HIGHEST_PROTOCOL))
+    records = frozen_slotted_dataclasses()
+    # once per class at most, not three times per need each way (the schema's few
+    # dataclasses pickle as before)
+    assert 0 < len([cls for cls in lookups if cls in records]) <= len(records)
+    again = SphinxNeedsData(loaded).get_needs_mutable()
+    assert list(again) == list(needs)
+    for need_id, need in needs.items():
+        assert again[need_id] == need  # content, source, links and the rest
+        assert repr(again[need_id]) == repr(need)

@@ -23,6 +23,7 @@ from .matrix import setup_matrix
 from .model import NEEDS_JSON
 from .navigation import setup_navigation
 from .needs_model import configure_needs, needs_json
+from .needs_pickle import setup_needs_pickle
 from .parallel import setup_parallel
 from .pdf import setup_pdf
 from .policy import setup_policy
@@ -53,6 +54,7 @@ def _add_templates_path(_app: Sphinx, config) -> None:
 
 def setup(app: Sphinx) -> dict:
     setup_events(app)
+    setup_needs_pickle(app)
     app.setup_extension("sphinx_design")
     app.setup_extension("sphinx_needs")
     app.add_config_value("anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,))
