@@ -140,9 +140,9 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     second.cleanup()
     after = _written(second.outdir)
     rewritten = {name for name in after if after[name] != before[name]}
-    # the edited pages, their parent (Sphinx rewrites a toctree's page), and
-    # needs.json, which holds every need's text
-    assert rewritten == {"policy.html", "checklist.html", "index.html", "needs.json"}
+    # the edited pages and needs.json, which holds every need's text; not their parent,
+    # whose toctree shows nothing new
+    assert rewritten == {"policy.html", "checklist.html", "needs.json"}
     assert "The very first backup exists" in (second.outdir / "checklist.html").read_text()
     assert "The very first backup exists" in (second.outdir / "needs.json").read_text()
 
@@ -155,6 +155,59 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
         name for name in final if final[name] != after[name]
     }
     assert "Kept" in (third.outdir / "trace.html").read_text()
+
+
+def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(make_app, tmp_path):
+    """navigation.py: Sphinx rewrites, with each page, the pages whose toctree lists it;
+    they are skipped while nothing a toctree shows changed since the last build that
+    finished writing, and rewritten after one that was interrupted."""
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    write_pages(srcdir, pages)
+
+    def build(extra_handler=None) -> dict[str, int]:
+        app = make_app("html", srcdir=srcdir, freshenv=False)
+        if extra_handler:
+            app.connect("html-page-context", extra_handler)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert warnings_of(app) == []
+        return _written(app.outdir)
+
+    def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+        return {name for name in after if after[name] != before.get(name)}
+
+    first = build()
+    (srcdir / "policy.md").write_text(pages["policy"].replace("Keep 7 daily", "Keep  7 daily"))
+    body_edit = build()
+    assert rewritten(first, body_edit) == {"policy.html", "needs.json"}
+
+    (srcdir / "policy.md").write_text(pages["policy"].replace("# Backup Policy", "# Backups"))
+    title_edit = build()
+    assert {"policy.html", "index.html"} <= rewritten(body_edit, title_edit)
+    toctree = BeautifulSoup((tmp_path / "src/_build/html/index.html").read_text(), "html.parser")
+    assert "Backups" in toctree.select_one("article .toctree-wrapper").get_text()
+
+    def interrupt_on_policy(_app, pagename, *_args) -> None:
+        if pagename == "policy":
+            raise KeyboardInterrupt  # Sphinx keeps its environment, unlike on an error
+
+    # a build interrupted after writing the parent with a new title, then the old
+    # title back: the toctrees show what the last build that finished showed, yet the
+    # parent is rewritten
+    titled = (srcdir / "policy.md").read_text()
+    (srcdir / "policy.md").write_text(titled.replace("# Backups", "# Backup"))
+    with pytest.raises(KeyboardInterrupt):
+        build(interrupt_on_policy)
+    (srcdir / "policy.md").write_text(titled)
+    after_interrupt = build()
+    toctree = BeautifulSoup((tmp_path / "src/_build/html/index.html").read_text(), "html.parser")
+    assert "Backups" in toctree.select_one("article .toctree-wrapper").get_text()
+    # and the next build finished: a body edit rewrites the page alone again
+    (srcdir / "policy.md").write_text(titled.replace("Keep 7 daily", "Keep 7  daily"))
+    assert rewritten(after_interrupt, build()) == {"policy.html", "needs.json"}
 
 
 def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkeypatch):
