@@ -157,6 +157,41 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     assert "Kept" in (third.outdir / "trace.html").read_text()
 
 
+def test_an_aggregate_page_is_rewritten_when_what_it_shows_changed(make_app, tmp_path):
+    """trace.py: the review register shows the documents' records alone; a renamed rule
+    rewrites the traceability views, not the register; a new review date rewrites both."""
+    srcdir = tmp_path / "src"
+    pages = {
+        **snippet_pages(),
+        "trace": "# Trace\n\n```{traceability} matrix\n```\n",
+        "reviews": "# Reviews\n\n```{review-status}\n```\n",
+    }
+    write_pages(srcdir, pages)
+
+    def build() -> dict[str, int]:
+        app = make_app("html", srcdir=srcdir, freshenv=False)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        return _written(app.outdir)
+
+    def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+        return {name for name in after if after[name] != before[name]}
+
+    first = build()
+    renamed = pages["policy"].replace("{rule} Retention", "{rule} Kept")
+    (srcdir / "policy.md").write_text(renamed)
+    after_rename = build()
+    assert {"trace.html", "policy.html"} <= rewritten(first, after_rename)
+    assert "reviews.html" not in rewritten(first, after_rename)
+
+    assert ":last-reviewed: 2026-04-04" in renamed
+    (srcdir / "policy.md").write_text(renamed.replace("2026-04-04", "2026-05-05"))
+    after_review = build()
+    assert {"trace.html", "reviews.html"} <= rewritten(after_rename, after_review)
+    assert "2026-05-05" in (srcdir / "_build/html/reviews.html").read_text()
+
+
 def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(make_app, tmp_path):
     """navigation.py: Sphinx rewrites, with each page, the pages whose toctree lists it;
     they are skipped while nothing a toctree shows changed since the last build that

@@ -47,7 +47,7 @@ from .model import (
     NEEDS_JSON,
 )
 from .render import RESOLVE_EVENT, id_link, need_ref, simple_table
-from .store import doc_store
+from .store import EVERYTHING, doc_store
 
 Need = Mapping[str, Any]
 
@@ -180,7 +180,7 @@ class ChangesSinceAuditDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         node = changes_report()
         self.set_source_info(node)
-        doc_store(self.env, self.env.docname).shows_all = True
+        doc_store(self.env, self.env.docname).shows = EVERYTHING
         return [node]
 
 

@@ -23,7 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from .diagnostics import report
 from .render import RESOLVE_EVENT, link_to
-from .store import Gap, all_gaps, doc_store
+from .store import EVERYTHING, Gap, all_gaps, doc_store
 
 
 class gap_list(nodes.General, nodes.Element):  # noqa: N801
@@ -60,7 +60,7 @@ class GapDirective(SphinxDirective):
 
 class GapListDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        doc_store(self.env, self.env.docname).shows_all = True
+        doc_store(self.env, self.env.docname).shows = EVERYTHING
         node = gap_list()
         self.set_source_info(node)
         return [node]

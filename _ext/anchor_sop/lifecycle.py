@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -59,6 +59,8 @@ from .render import (
     state_badge,
 )
 from .store import (
+    DOCUMENTS,
+    EVERYTHING,
     DocumentRecord,
     ExceptionRecord,
     all_documents,
@@ -354,7 +356,7 @@ class register(nodes.General, nodes.Element):  # noqa: N801
 def register_directive(kind: str) -> type[SphinxDirective]:
     class RegisterDirective(SphinxDirective):
         def run(self) -> list[nodes.Node]:
-            doc_store(self.env, self.env.docname).shows_all = True
+            doc_store(self.env, self.env.docname).shows = REGISTERS[kind].shows
             node = register(kind=kind)
             self.set_source_info(node)
             return [node]
@@ -488,16 +490,24 @@ def review_status_csv(app: Sphinx) -> bytes:
     return csv_bytes([header, *rows])
 
 
+class Register(NamedTuple):
+    """How a register page is made, and what of every page it shows."""
+
+    make: Callable[[Sphinx, str], list[nodes.Node]]
+    shows: frozenset[str]
+
+
 REGISTERS = {
-    "review-status": _review_status,
-    "owners": _owners,
-    "exceptions-register": _exceptions_register,
+    # the documents' records alone: a renamed rule leaves the register as it was
+    "review-status": Register(_review_status, frozenset({DOCUMENTS})),
+    "owners": Register(_owners, EVERYTHING),
+    "exceptions-register": Register(_exceptions_register, EVERYTHING),
 }
 
 
 def _resolve_registers(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
     for node in list(doctree.findall(register)):
-        node.replace_self(REGISTERS[node["kind"]](app, fromdocname))
+        node.replace_self(REGISTERS[node["kind"]].make(app, fromdocname))
 
 
 def setup_lifecycle(app: Sphinx) -> None:

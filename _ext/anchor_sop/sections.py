@@ -28,7 +28,7 @@ from sphinx_design.shared import create_component
 
 from .diagnostics import report
 from .render import RESOLVE_EVENT
-from .store import doc_store
+from .store import EVERYTHING, doc_store
 
 
 class section_cards(nodes.General, nodes.Element):  # noqa: N801
@@ -37,7 +37,7 @@ class section_cards(nodes.General, nodes.Element):  # noqa: N801
 
 class SectionCardsDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
-        doc_store(self.env, self.env.docname).shows_all = True
+        doc_store(self.env, self.env.docname).shows = EVERYTHING
         node = section_cards()
         self.set_source_info(node)
         return [node]

@@ -57,6 +57,12 @@ class Gap:
     target_id: str
 
 
+#: What a page drawn from every page can show of the others (``DocStore.shows``):
+#: their titles and front matter, documents, exceptions, gaps and needs.
+PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS = "pages", "documents", "exceptions", "gaps", "needs"
+EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS})
+
+
 @dataclass
 class DocStore:
     """Everything recorded about one source document."""
@@ -64,14 +70,20 @@ class DocStore:
     documents: list[DocumentRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exceptions: list[ExceptionRecord] = field(default_factory=list)
-    #: The page shows figures or lists drawn from every page (views, registers).
-    shows_all: bool = False
+    #: What of every page the page shows in figures or lists (views, registers):
+    #: when one of these changes on any page, the page is rewritten.
+    shows: frozenset[str] = frozenset()
     #: What other pages can show of each need of the page (by ID): type, title,
     #: fields, links.
     shown: dict[str, str] = field(default_factory=dict)
     #: The IDs each need of the page links to: the page shows their titles,
     #: their pages show the need.
     links: dict[str, set[str]] = field(default_factory=dict)
+
+    @property
+    def shows_all(self) -> bool:
+        """Whether the page shows figures or lists drawn from every page."""
+        return bool(self.shows)
 
     @property
     def need_ids(self) -> set[str]:

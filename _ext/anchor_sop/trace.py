@@ -8,8 +8,10 @@ whose nodes the HTML translator makes as it writes the page
 Because a page shows links written on other pages, an incremental build
 rewrites, besides the pages it re-read, every page whose needs link to or
 from the re-read needs that show differently (type, title, fields or links)
-or came or went, and the aggregate pages (:func:`pages_to_rewrite`); when the
-reviewed-links baseline changed, every page with needs.
+or came or went, and the aggregate pages that show what changed: each declares
+what of every page it shows (titles and front matter, documents, exceptions,
+gaps, needs; :func:`pages_to_rewrite`); when the reviewed-links baseline
+changed, every page with needs and those showing needs.
 
 A re-read page whose *outside view* (:func:`outside_view`: its title, front
 matter, documents, gaps, exceptions and what other pages show of its needs)
@@ -41,7 +43,17 @@ from .render import (
     state_badge,
     trace_list,
 )
-from .store import pages_read, stores
+from .store import (
+    DOCUMENTS,
+    EVERYTHING,
+    EXCEPTIONS,
+    GAPS,
+    NEEDS,
+    PAGES,
+    DocStore,
+    pages_read,
+    stores,
+)
 from .traceability import baseline_fingerprint, link_state
 
 
@@ -207,51 +219,65 @@ def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
     changes.read |= set(docnames)
 
 
-def outside_view(env: BuildEnvironment, docname: str) -> str:
-    """A digest of all that other pages show of ``docname`` (not where it says it)."""
-    store = stores(env).get(docname)
-    facts = [str(env.titles[docname].astext()) if docname in env.titles else ""]
+def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
+    """A digest of each kind of thing other pages show of ``docname`` (not where it
+    says it), by the names of :data:`~anchor_sop.store.EVERYTHING`."""
+    store = stores(env).get(docname) or DocStore()
     # front matter (a section's summary is on the landing page); not MyST's word count
     metadata = env.metadata.get(docname, {})
-    facts.append(repr(sorted((k, v) for k, v in metadata.items() if k != "wordcount")))
-    if store is not None:
-        unplaced = [dataclasses.replace(r, lineno=0) for r in store.documents + store.exceptions]
-        facts += [repr(unplaced), repr(store.gaps), repr(sorted(store.shown.items()))]
-        facts.append(repr(store.shows_all))
-    return hashlib.sha256("\0".join(facts).encode()).hexdigest()
+    facts = {
+        PAGES: [
+            str(env.titles[docname].astext()) if docname in env.titles else "",
+            sorted((k, v) for k, v in metadata.items() if k != "wordcount"),
+            sorted(store.shows),
+        ],
+        DOCUMENTS: [dataclasses.replace(r, lineno=0) for r in store.documents],
+        EXCEPTIONS: [dataclasses.replace(r, lineno=0) for r in store.exceptions],
+        GAPS: store.gaps,
+        NEEDS: sorted(store.shown.items()),
+    }
+    return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
 
 
-def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> set[str]:
-    """The re-read pages other pages see as before; records each page's view for next time."""
+def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> tuple[set[str], set[str]]:
+    """The re-read pages other pages see as before, and what changed on the others (a
+    page that came or went: everything); records each page's view for next time."""
     if not hasattr(env, "anchor_sop_outside"):
         env.anchor_sop_outside = {}
     seen = env.anchor_sop_outside
-    unchanged = set()
+    unchanged, changed_kinds = set(), set()
     for docname in changes.read | set(changes.purged):
         view = outside_view(env, docname) if docname in env.all_docs else None
-        if view is not None and seen.get(docname) == view:
+        before = seen.get(docname)
+        if view is not None and before == view:
             unchanged.add(docname)
+        elif view is None or before is None:
+            changed_kinds |= EVERYTHING
+        else:
+            changed_kinds |= {kind for kind in EVERYTHING if view[kind] != before[kind]}
         if view is None:
             seen.pop(docname, None)
         else:
             seen[docname] = view
-    return unchanged
+    return unchanged, changed_kinds
 
 
 def pages_to_rewrite(
     env: BuildEnvironment,
     changes: Changes,
     baseline_changed: bool,
-    unchanged: set[str] = frozenset(),
+    unchanged: set[str],
+    changed_kinds: set[str],
 ) -> set[str]:
     """The pages whose links or figures a change on other pages may alter.
 
     A page shows the titles of the needs its needs link to, and the needs that
-    link to its needs; aggregate pages show everything. Stock sphinx-needs
-    leaves such pages stale on an incremental build. Pages in ``unchanged``
-    were re-read but look the same from outside; of the others, only the needs
-    that show differently (or came or went) count, with what they linked to
-    before and link to now.
+    link to its needs; aggregate pages show what they show of every page
+    (``DocStore.shows``), rewritten when that changed (``changed_kinds``).
+    Stock sphinx-needs leaves such pages stale on an incremental build. Pages
+    in ``unchanged`` were re-read but look the same from outside; of the
+    others, only the needs that show differently (or came or went) count, with
+    what they linked to before and link to now.
     """
     changed = (changes.read | set(changes.purged)) - unchanged
     for docname in changed:
@@ -266,11 +292,11 @@ def pages_to_rewrite(
         targets = [old_links.get(i, set()) | new_links.get(i, set()) for i in differ]
         changes.note(differ, set().union(*targets))
     # the aggregate pages show every link's review state, which the baseline decides
-    anything = bool(changed) or baseline_changed
+    shown_changes = changed_kinds | ({NEEDS} if baseline_changed else set())
     affected = set()
     for docname, store in stores(env).items():
         if (
-            (store.shows_all and anything)
+            store.shows & shown_changes
             or store.links_to & changes.needs
             or store.need_ids & (changes.targets | changes.needs)
             or (baseline_changed and store.need_ids)
@@ -286,10 +312,10 @@ def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     env.anchor_sop_baseline = baseline
     if not pages_read(app) and not baseline_changed:
         return []
-    unchanged = _unchanged_outside(env, changes)
+    unchanged, changed_kinds = _unchanged_outside(env, changes)
     if changes.read >= env.found_docs:
         return []  # every page is written anyway (a cold build)
-    return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged))
+    return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged, changed_kinds))
 
 
 def setup_trace(app: Sphinx) -> None:

@@ -65,7 +65,7 @@ from .render import (
     simple_table,
     state_badge,
 )
-from .store import all_documents, doc_store
+from .store import EVERYTHING, all_documents, doc_store
 
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
 
@@ -258,7 +258,7 @@ class TraceabilityDirective(SphinxDirective):
                 f"use one of {', '.join(VIEWS)}",
             )
             return []
-        doc_store(self.env, self.env.docname).shows_all = True
+        doc_store(self.env, self.env.docname).shows = EVERYTHING
         node = traceability_view(view=view)
         self.set_source_info(node)
         return [node]
