@@ -21,9 +21,10 @@ for the title the toctree may show. A build that finishes writing records the
 digest; the next build skips those pages when the digest is the same (no
 title, table of contents or toctree changed since), which leaves the pages
 byte for byte as they were (0.5 s of a 20,000-need edit: three section
-pages with a toctree of 500 entries each). The record is removed as writing
-starts, so an interrupted build leaves none; a build that fails leaves its
-predecessor's, and Sphinx reads and writes everything after a failure.
+pages with a toctree of 500 entries each). A build that read a page removes
+the record as writing starts, so if it is interrupted it leaves none; a
+build that fails leaves its predecessor's, and Sphinx reads and writes
+everything after a failure.
 
 The same place makes furo's navigation valid: its expand checkboxes lose
 ``role="switch"``, which would require an ``aria-checked`` a checkbox does not
@@ -221,10 +222,14 @@ def _inputs_digest(app: Sphinx) -> str:
     return hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
+def _kept_path(app: Sphinx, suffix: str) -> Path:
+    return Path(app.doctreedir) / "anchor-navigation" / f"{app.builder.name}.{suffix}"
+
+
 def kept_or_read(app: Sphinx) -> Navigation:
     """The tree the last build kept, if made from the same inputs; else read and kept."""
     digest = _inputs_digest(app)
-    path = Path(app.doctreedir) / "anchor-navigation" / f"{app.builder.name}.pickle"
+    path = _kept_path(app, "pickle")
     groups = read_kept(path, digest)
     if groups is not None:
         return Navigation(app.builder, groups, digest, kept=True)
@@ -249,26 +254,22 @@ def _forget(app: Sphinx, *_args) -> None:
     app.anchor_sop_navigation = None
 
 
-def _finished_path(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / "anchor-navigation" / f"{app.builder.name}.finished"
-
-
 def _skip_unchanged_parents(app: Sphinx, _builder) -> None:
     """Sphinx writes, with each page, every page whose toctree lists it, for the title
     it may show; skip them when no toctree shows anything new since the last build that
     finished writing (its digest, :func:`_record_finished`)."""
-    path = _finished_path(app)
+    if not _fast(app):
+        return
+    path = _kept_path(app, "finished")
     try:
         finished = path.read_text()
     except OSError:
-        finished = None
-    path.unlink(missing_ok=True)  # a build that fails from here on records nothing
-    app.anchor_sop_finished_digest = finished
-    if not _fast(app) or finished is None:
         return
     # a build that read or removed no page shows the toctrees the last one did
-    if pages_read(app) and _navigation(app).digest != finished:
-        return
+    if pages_read(app):
+        path.unlink()  # the digest may change: a build that stops early records nothing
+        if _navigation(app).digest != finished:
+            return
     # hidden only while Sphinx decides which pages to write (restored by _restore_parents)
     app.anchor_sop_files_to_rebuild = app.env.files_to_rebuild
     app.env.files_to_rebuild = {}
@@ -282,20 +283,12 @@ def _restore_parents(app: Sphinx, *_args) -> None:
 
 
 def _record_finished(app: Sphinx, exception: Exception | None) -> None:
-    """A build that wrote all its pages records the digest of the toctrees they show."""
+    """A build that wrote its pages records the digest of the toctrees they show (one
+    that wrote none leaves the record as it was)."""
     _restore_parents(app)
-    if exception is not None or not _fast(app):
-        return
-    navigation = getattr(app, "anchor_sop_navigation", None)
-    if navigation is not None:
-        digest = navigation.digest
-    elif not pages_read(app):
-        digest = getattr(app, "anchor_sop_finished_digest", None)  # as the last build
-    else:
-        digest = None
-    if digest is not None:
-        _finished_path(app).parent.mkdir(parents=True, exist_ok=True)
-        _finished_path(app).write_text(digest)
+    navigation = getattr(app, "anchor_sop_navigation", None)  # the html builder's only
+    if exception is None and navigation is not None:
+        _kept_path(app, "finished").write_text(navigation.digest)
 
 
 def _skip_furo_tree(app: Sphinx, _pagename, _templatename, context, _doctree) -> None:
