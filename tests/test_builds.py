@@ -761,3 +761,74 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
     for need_id, need in needs.items():
         assert again[need_id] == need  # content, source, links and the rest
         assert repr(again[need_id]) == repr(need)
+
+
+def test_with_j_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
+    """envsave.py: while the build goes on, Sphinx's own file is a placeholder and a
+    forked process saves the environment; it is in place once the build has finished
+    and the next build takes it. Without -j, Sphinx saves it itself."""
+    import pickle
+
+    from sphinx.environment import BuildEnvironment
+
+    from anchor_sop.envsave import UNSAVED
+
+    srcdir = tmp_path / "src"
+    pages = {**snippet_pages(), **{f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}}
+    write_pages(srcdir, pages)
+
+    def build(parallel: int, fresh: bool = False, stop: BaseException | None = None):
+        app = make_app("html", srcdir=srcdir, freshenv=fresh, parallel=parallel)
+        saved = app.doctreedir / "environment.pickle"
+        during = []
+
+        def look(_app, _builder) -> None:
+            during.append(saved.read_bytes() if saved.exists() else None)
+            if stop is not None:
+                raise stop
+
+        app.connect("write-started", look)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        return app, during[0], saved
+
+    def loads(data: bytes):
+        try:
+            return pickle.loads(data)
+        except RuntimeError as error:
+            return str(error)
+
+    app, during, saved = build(parallel=2, fresh=True)
+    assert warnings_of(app) == []
+    assert loads(during) == UNSAVED
+    after = pickle.loads(saved.read_bytes())
+    assert after.all_docs == app.env.all_docs
+    assert sorted(after._needs_all_needs) == sorted(app.env._needs_all_needs)
+    assert not (saved.parent / "environment.pickle.partial").exists()
+
+    # the next build takes it: an edit reads one page
+    (srcdir / "note-3.md").write_text("# Note three\n\nText.\n")
+    app, during, saved = build(parallel=2)
+    assert not app._fresh_env_used and loads(during) == UNSAVED
+    assert pickle.loads(saved.read_bytes()).titles["note-3"].astext() == "Note three"
+    assert "Note three" in (app.outdir / "note-3.html").read_text()
+
+    # stopped before it finished: the next build says so and reads every page
+    (srcdir / "note-4.md").write_text("# Note four\n\nText.\n")
+    with pytest.raises(KeyboardInterrupt):
+        build(parallel=2, stop=KeyboardInterrupt())
+    app, during, saved = build(parallel=1)
+    assert app._fresh_env_used
+    assert UNSAVED in app.status.getvalue()
+    assert "Note four" in (app.outdir / "note-4.html").read_text()
+    # without -j, Sphinx's own file is the environment as soon as it is written
+    assert isinstance(loads(during), BuildEnvironment)
+
+    # a build that fails leaves neither file (Sphinx deletes its own)
+    (srcdir / "note-5.md").write_text("# Note five\n\nText.\n")
+    with pytest.raises(Exception, match="stopped on purpose"):
+        build(parallel=2, stop=ValueError("stopped on purpose"))
+    assert not saved.exists()
+    assert not (saved.parent / "environment.pickle.partial").exists()

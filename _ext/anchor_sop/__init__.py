@@ -14,6 +14,7 @@ from .changes import setup_changes
 from .checklist import setup_checklist
 from .collector import setup_collector
 from .documents import check_unique_prefixes
+from .envsave import setup_envsave
 from .events import setup_events
 from .exports import NEEDS, add_export, setup_exports
 from .gaps import setup_gaps
@@ -85,6 +86,7 @@ def setup(app: Sphinx) -> dict:
     setup_pdf(app)
     setup_collector(app)
     setup_parallel(app)
+    setup_envsave(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
