@@ -686,10 +686,14 @@ def test_an_incremental_build_of_the_site_writes_what_a_fresh_build_writes(tmp_p
     compare("a new day")
 
 
-def test_an_event_nobody_listens_to_costs_nothing(make_app, tmp_path, monkeypatch):
-    """events.py: sphinx-needs emits two events with every need; Sphinx put all of them
-    into words for a debug line. Only an event with a listener, or a build that prints
-    debug lines (-vv), goes through Sphinx's emit now."""
+def test_an_event_costs_what_its_listeners_cost(make_app, tmp_path, monkeypatch):
+    """events.py: Sphinx put every event's arguments into words for a debug line:
+    sphinx-needs' two events with every need, each page's whole body. Only a build
+    that prints debug lines (-vv) makes that line now; listeners are called as
+    Sphinx calls them, and their errors are raised as Sphinx raises them."""
+    import logging
+
+    from sphinx.errors import ExtensionError
     from sphinx_needs.need_item import NeedItem
 
     srcdir = tmp_path / "src"
@@ -703,31 +707,51 @@ def test_an_event_nobody_listens_to_costs_nothing(make_app, tmp_path, monkeypatc
 
     monkeypatch.setattr(NeedItem, "__repr__", counted_repr)
 
-    def build(verbosity: int, listen: bool) -> tuple[SphinxTestApp, list[int]]:
+    class EmittedLines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.events: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if str(record.msg).startswith("[app] emitting event"):
+                self.events.append(record.args[0])
+
+    def build(verbosity: int, listener=None) -> tuple[SphinxTestApp, list[str]]:
         represented.clear()
         app = make_app("html", srcdir=srcdir, freshenv=True, verbosity=verbosity)
-        heard: list[int] = []
-        if listen:
-            app.connect("needs-before-post-processing", lambda _, needs: heard.append(len(needs)))
-        app.build()
-        app.cleanup()
-        assert warnings_of(app) == []
-        return app, heard
+        if listener is not None:
+            app.connect("needs-before-post-processing", listener)
+        lines = EmittedLines()
+        logging.getLogger("sphinx").addHandler(lines)
+        try:
+            app.build()
+        finally:
+            logging.getLogger("sphinx").removeHandler(lines)
+            app.cleanup()
+        return app, lines.events
 
-    build(verbosity=0, listen=False)
-    assert represented == []
-
-    _, heard = build(verbosity=0, listen=True)
+    heard: list[int] = []
+    app, lines = build(verbosity=0, listener=lambda _app, needs: heard.append(len(needs)))
+    assert warnings_of(app) == []
     [needs] = heard
     assert needs > 0
-    # the heard event in words once per need, for Sphinx's debug line; the other not at all
-    assert len(represented) == len(set(represented)) == needs
+    assert represented == [] and lines == []
 
-    app, _ = build(verbosity=2, listen=False)
+    app, lines = build(verbosity=2)
     assert len(represented) == 2 * needs
+    assert {"needs-before-post-processing", "needs-before-sealing", "html-page-context"} <= set(
+        lines
+    )
     log = app.status.getvalue()
     assert "emitting event: 'needs-before-post-processing'" in log
-    assert "emitting event: 'needs-before-sealing'" in log
+
+    # a listener's error: Sphinx's message and the error it came from
+    def broken(_app, _needs) -> None:
+        raise ValueError("a broken listener")
+
+    with pytest.raises(ExtensionError, match="threw an exception") as raised:
+        build(verbosity=0, listener=broken)
+    assert isinstance(raised.value.orig_exc, ValueError)
 
 
 def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):

@@ -1,31 +1,41 @@
-"""Events nobody listens to cost nothing.
+"""Events cost what their listeners cost, unless debug lines are printed.
 
 Sphinx's ``EventManager.emit`` builds the ``repr()`` of an event's arguments
-for a debug line before it looks for listeners, whatever the verbosity.
-sphinx-needs emits ``needs-before-post-processing`` and
-``needs-before-sealing`` with the dictionary of all needs, and nothing in
-this project listens to them: at 20,000 needs the two ``repr()`` calls took
-1.1 s of every build, for a line that is only printed at ``-vv``.
+for a debug line before it calls the listeners, whatever the verbosity, and
+the line is a log record like any other. So:
 
-So the application's event manager skips an event that has no listeners,
-unless the build prints debug lines (``-vv``), in which case Sphinx's own
-``emit`` runs and logs it as before. An event with a listener always goes
-through Sphinx's ``emit``, unchanged.
+- sphinx-needs emits ``needs-before-post-processing`` and
+  ``needs-before-sealing`` with the dictionary of all needs, which nothing in
+  this project listens to: at 20,000 needs the two ``repr()`` calls took
+  1.1 s of every build.
+- ``html-page-context`` carries the page's whole body: a write worker put each
+  page into words, and sent the words back to the main process with its log
+  records (19.5 MB for the chunk of pages holding the two largest views, at
+  20,000 needs), for a line nobody reads.
+
+So, unless the build prints debug lines (``-vv``), the application's event
+manager calls an event's listeners as Sphinx does (by priority; an error in a
+listener is raised as Sphinx raises it) without that line, and returns at once
+from an event nobody listens to. At ``-vv`` Sphinx's own ``emit`` runs.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError, SphinxError
 from sphinx.events import EventManager
+from sphinx.locale import __
+from sphinx.util.inspect import safe_getattr
 
 #: Sphinx's verbosity from which debug lines are printed (``-vv``).
 _DEBUG_VERBOSITY = 2
 
 
-class ListenerAwareEventManager(EventManager):
-    """Sphinx's event manager, which returns at once from an event nobody hears."""
+class QuietEventManager(EventManager):
+    """Sphinx's event manager, without its debug line unless it is printed."""
 
     def emit(
         self,
@@ -33,13 +43,28 @@ class ListenerAwareEventManager(EventManager):
         *args: Any,
         allowed_exceptions: tuple[type[Exception], ...] = (),
     ) -> list[Any]:
-        if not self.listeners.get(name) and self._app.verbosity < _DEBUG_VERBOSITY:
-            return []
-        return super().emit(name, *args, allowed_exceptions=allowed_exceptions)
+        if self._app.verbosity >= _DEBUG_VERBOSITY:
+            return super().emit(name, *args, allowed_exceptions=allowed_exceptions)
+        # Sphinx's loop (sphinx.events.EventManager.emit), after its debug line
+        results = []
+        for listener in sorted(self.listeners.get(name, ()), key=attrgetter("priority")):
+            try:
+                results.append(listener.handler(self._app, *args))
+            except allowed_exceptions:
+                raise
+            except SphinxError:
+                raise
+            except Exception as exc:
+                if self._reraise_errors:
+                    raise
+                modname = safe_getattr(listener.handler, "__module__", None)
+                msg = __("Handler %r for event %r threw an exception")
+                raise ExtensionError(msg % (listener.handler, name), exc, modname=modname) from exc
+        return results
 
 
 def setup_events(app: Sphinx) -> None:
     # The manager is created with the application, before any extension is
     # set up; only its class changes, so its listeners and events stay.
     if type(app.events) is EventManager:
-        app.events.__class__ = ListenerAwareEventManager
+        app.events.__class__ = QuietEventManager
