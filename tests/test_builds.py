@@ -856,3 +856,88 @@ def test_with_j_the_environment_is_saved_by_a_forked_process(make_app, tmp_path)
         build(parallel=2, stop=ValueError("stopped on purpose"))
     assert not saved.exists()
     assert not (saved.parent / "environment.pickle.partial").exists()
+
+
+def pages_of_rules(prefix: str, count: int) -> str:
+    """A policy page of ``count`` rules nothing verifies."""
+    head = (
+        f":::{{policy}}\n:id-prefix: {prefix}\n:owner: Anchor MSP Operations Lead\n"
+        ":last-reviewed: 2026-04-04\n:::\n\n"
+    )
+    rules = "".join(
+        f":::{{rule}} Rule {n}\n:id: {prefix}-{n:02d}\n:not-verifiable: Checked elsewhere.\n"
+        f"Rule {n}.\n:::\n\n"
+        for n in range(1, count + 1)
+    )
+    return f"# {prefix} Policy\n\n{head}## Policy\n\n{rules}"
+
+
+def test_an_edit_makes_anew_only_the_needs_json_entries_of_the_pages_it_changed(
+    make_app, tmp_path, monkeypatch
+):
+    """needs_file.py: every other entry is the last build's; the file is the one a fresh
+    build writes. Entries kept by a build other than the one whose environment was
+    loaded are not taken, nor any while a need may depend on other pages' needs."""
+    from sphinx_needs.needsfile import NeedsList
+
+    made_file = tmp_path / "made.txt"  # an edit makes its exports in a forked process
+    stock_add_need = NeedsList.add_need
+
+    def counted_add_need(self, version, need) -> None:
+        with made_file.open("a") as stream:
+            stream.write(need["id"] + "\n")
+        stock_add_need(self, version, need)
+
+    def made() -> list[str]:
+        return sorted(made_file.read_text().split())
+
+    monkeypatch.setattr(NeedsList, "add_need", counted_add_need)
+    notes = {f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}
+    other = pages_of_rules("OTH", 3)
+    pages = {**snippet_pages(), "trace": TRACE_PAGE, "other": other, **notes}
+    edited, kept = tmp_path / "edited", tmp_path / "edited" / "_build" / "doctrees"
+
+    def build(srcdir, fresh: bool) -> bytes:
+        made_file.write_text("")
+        app = make_app("html", srcdir=srcdir, freshenv=fresh)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        return (app.outdir / "needs.json").read_bytes()
+
+    def edit(page: str, old: str, new: str) -> list[str]:
+        """Edit ``page`` and rebuild: the entries made anew. needs.json is the one a
+        fresh build of the same pages writes."""
+        assert old in pages[page]
+        pages[page] = pages[page].replace(old, new)
+        (edited / f"{page}.md").write_text(pages[page])
+        built = build(edited, fresh=False)
+        made_anew = made()
+        write_pages(tmp_path / "fresh", pages)
+        assert built == build(tmp_path / "fresh", fresh=True)
+        return made_anew
+
+    write_pages(edited, pages)
+    build(edited, fresh=True)
+    every_need = len(made())
+    assert {"OTH-01", "BKP-03"} <= set(made())
+
+    # the retitled rule's page, and the pages whose needs link to it: the item that
+    # verifies it, the matrix row it governs
+    assert edit("policy", "{rule} Retention", "{rule} Kept daily") == [
+        "BKP-03",
+        "BKP-04",
+        "HAC-05",
+        "RM-04",
+    ]
+
+    # the entries kept before the last edit, as if that build had stopped first
+    before = (kept / "anchor-needs-json" / "html.pickle").read_bytes()
+    edit("policy", "Kept daily", "Kept weekly")
+    (kept / "anchor-needs-json" / "html.pickle").write_bytes(before)
+    assert len(edit("note-1", "Text.", "Other text.")) == every_need
+
+    # a needextend changes needs of other pages: every entry is made while one is there
+    extend = "```{needextend} BKP-04\n:system: Backup server\n```\n"
+    assert len(edit("note-2", "Text.", extend)) == every_need
+    assert len(edit("note-3", "Text.", "Other text.")) == every_need

@@ -23,7 +23,8 @@ from .lifecycle import setup_lifecycle
 from .matrix import setup_matrix
 from .model import NEEDS_JSON
 from .navigation import setup_navigation
-from .needs_model import configure_needs, needs_json
+from .needs_file import needs_json, setup_needs_json
+from .needs_model import configure_needs
 from .needs_pickle import setup_needs_pickle
 from .parallel import setup_parallel
 from .pdf import setup_pdf
@@ -70,6 +71,7 @@ def setup(app: Sphinx) -> dict:
     setup_render(app)
     setup_exports(app)
     add_export(app, NEEDS_JSON, needs_json, follows=NEEDS)
+    setup_needs_json(app)
     setup_html(app)
     setup_navigation(app)
     setup_search(app)

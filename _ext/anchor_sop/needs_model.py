@@ -13,10 +13,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
-from sphinx_needs.api import InvalidNeedException, add_need, get_needs_view
-from sphinx_needs.config import NeedsSphinxConfig
-from sphinx_needs.filter_common import filter_needs_view
-from sphinx_needs.needsfile import NeedsList
+from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
 from .diagnostics import report
@@ -36,7 +33,7 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     config.needs_id_required = True
     config.needs_id_regex = ID_REGEX.pattern
     # needs.json is the auditors' machine-readable export, written by
-    # needs_json() below; without a timestamp, the same sources give the same
+    # anchor_sop.needs_file; without a timestamp, the same sources give the same
     # bytes (the audit pack is reproducible)
     config.needs_build_json = False
     config.needs_reproducible_json = True
@@ -134,23 +131,6 @@ def create_need(
     store.shown[need_id] = repr((need_type, title, sorted(fields.items())))
     store.links[need_id] = {target for name in NEED_LINKS for target in fields.get(name) or []}
     return need_nodes
-
-
-def needs_json(app: Sphinx) -> bytes:
-    """needs.json, as sphinx-needs' ``needs_build_json`` writes it (the same bytes).
-
-    sphinx-needs writes it after every build through Python's slow streaming
-    JSON encoder (seconds at 20,000 needs, on a no-op rebuild too); as an
-    export (:mod:`anchor_sop.exports`) it is written only when a page was read.
-    """
-    config = NeedsSphinxConfig(app.config)
-    needs = filter_needs_view(
-        get_needs_view(app), config, config.builder_filter, append_warning="(needs.json)"
-    )
-    needs_list = NeedsList(app.env, app.outdir, app.confdir)
-    for need in needs:
-        needs_list.add_need(app.config.version, need)
-    return needs_list.dump_json().encode()
 
 
 def replace_need_directive(app: Sphinx, name: str, directive: type) -> None:

@@ -192,6 +192,8 @@ class Changes:
         self.needs: set[str] = set()
         self.targets: set[str] = set()
         self.read: set[str] = set()
+        #: The pages rewritten for what changed on the pages read.
+        self.rewritten: set[str] = set()
         #: What the purged pages held before: what each need showed, and its links.
         self.purged: dict[str, tuple[dict[str, str], dict[str, set[str]]]] = {}
 
@@ -315,7 +317,15 @@ def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     unchanged, changed_kinds = _unchanged_outside(env, changes)
     if changes.read >= env.found_docs:
         return []  # every page is written anyway (a cold build)
-    return sorted(pages_to_rewrite(env, changes, baseline_changed, unchanged, changed_kinds))
+    changes.rewritten = pages_to_rewrite(env, changes, baseline_changed, unchanged, changed_kinds)
+    return sorted(changes.rewritten)
+
+
+def pages_changed(app: Sphinx) -> set[str]:
+    """The pages this build read or removed, and those it rewrites for what they
+    show of them: every page whose needs may show differently."""
+    changes = _changes(app)
+    return changes.read | set(changes.purged) | changes.rewritten
 
 
 def setup_trace(app: Sphinx) -> None:
