@@ -787,10 +787,10 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
         assert repr(again[need_id]) == repr(need)
 
 
-def test_with_j_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
+def test_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
     """envsave.py: while the build goes on, Sphinx's own file is a placeholder and a
     forked process saves the environment; it is in place once the build has finished
-    and the next build takes it. Without -j, Sphinx saves it itself."""
+    and the next build takes it, with -j and without."""
     import pickle
 
     from sphinx.environment import BuildEnvironment
@@ -847,8 +847,8 @@ def test_with_j_the_environment_is_saved_by_a_forked_process(make_app, tmp_path)
     assert app._fresh_env_used
     assert UNSAVED in app.status.getvalue()
     assert "Note four" in (app.outdir / "note-4.html").read_text()
-    # without -j, Sphinx's own file is the environment as soon as it is written
-    assert isinstance(loads(during), BuildEnvironment)
+    assert loads(during) == UNSAVED
+    assert isinstance(pickle.loads(saved.read_bytes()), BuildEnvironment)
 
     # a build that fails leaves neither file (Sphinx deletes its own)
     (srcdir / "note-5.md").write_text("# Note five\n\nText.\n")

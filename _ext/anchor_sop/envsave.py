@@ -5,8 +5,8 @@ page's records) in the main process, before it resolves the needs and writes
 a page: at 20,000 needs 0.8 s of every build that read a page, while the
 other cores wait.
 
-So, in a build with ``-j`` (``app.parallel > 1``, on a system that forks),
-the environment is made to save itself elsewhere for the next pickling, which
+So, on a system that forks (as ``-j`` and the exports of an edit need), the
+environment is made to save itself elsewhere for the next pickling, which
 is Sphinx's (the last ``env-get-updated`` handler is the last code before it):
 at that moment a process forked from the main one writes the environment,
 exactly as it is, to a partial file beside Sphinx's, and Sphinx's own file
@@ -69,7 +69,7 @@ def _save_in_child(env: BuildEnvironment) -> None:
 
 def _save_elsewhere(app: Sphinx, env: BuildEnvironment) -> list[str]:
     app.anchor_sop_saving = None
-    if parallel_available and app.parallel > 1 and type(env) is BuildEnvironment:
+    if parallel_available and type(env) is BuildEnvironment:
         env.__class__ = _SavedByChild
     return []
 
