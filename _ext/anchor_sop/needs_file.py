@@ -110,17 +110,14 @@ def needs_json(app: Sphinx) -> bytes:
     needs_list.update_or_add_version(app.config.version)
     version_data = needs_list.needs_list["versions"][app.config.version]
     entries: dict[str, tuple[str, str]] = {}
-    made = []
     for need in needs:
         need_id, docname = need["id"], need["docname"]
         entry = kept_entries.get(need_id)
-        if entry is not None and entry[0] == docname and docname not in changed:
-            entries[need_id] = entry
-        else:
+        if entry is None or entry[0] != docname or docname in changed:
             needs_list.add_need(app.config.version, need)
-            made.append((need_id, docname))
-    for need_id, docname in made:
-        entries[need_id] = (docname, json.dumps(version_data["needs"][need_id], sort_keys=True))
+            # its text alone is kept: the dictionaries of a cold build would pile up
+            entry = (docname, json.dumps(version_data["needs"].pop(need_id), sort_keys=True))
+        entries[need_id] = entry
     token = getattr(app.env, "anchor_sop_needs_token", "")
     kept: Kept = (token, independent, entries)
     write_kept(_kept_file(app), context, kept)

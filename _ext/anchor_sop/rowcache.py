@@ -71,7 +71,8 @@ def write_kept(path: Path, context: Hashable, value: Any) -> None:
     writes its own file and puts it in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}")
-    partial.write_bytes(pickle.dumps((context, value), protocol=pickle.HIGHEST_PROTOCOL))
+    with partial.open("wb") as stream:
+        pickle.dump((context, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(path)
 
 
