@@ -16,6 +16,7 @@ from sphinx.testing.util import SphinxTestApp
 
 from conftest import REPO, copy_site, readme_snippets, warnings_of, write_pages
 from test_directives import SNIPPET_PAGES
+from test_lifecycle import policy
 
 
 def snippet_pages() -> dict[str, str]:
@@ -858,20 +859,6 @@ def test_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
     assert not (saved.parent / "environment.pickle.partial").exists()
 
 
-def pages_of_rules(prefix: str, count: int) -> str:
-    """A policy page of ``count`` rules nothing verifies."""
-    head = (
-        f":::{{policy}}\n:id-prefix: {prefix}\n:owner: Anchor MSP Operations Lead\n"
-        ":last-reviewed: 2026-04-04\n:::\n\n"
-    )
-    rules = "".join(
-        f":::{{rule}} Rule {n}\n:id: {prefix}-{n:02d}\n:not-verifiable: Checked elsewhere.\n"
-        f"Rule {n}.\n:::\n\n"
-        for n in range(1, count + 1)
-    )
-    return f"# {prefix} Policy\n\n{head}## Policy\n\n{rules}"
-
-
 def test_an_edit_makes_anew_only_the_needs_json_entries_of_the_pages_it_changed(
     make_app, tmp_path, monkeypatch
 ):
@@ -893,7 +880,7 @@ def test_an_edit_makes_anew_only_the_needs_json_entries_of_the_pages_it_changed(
 
     monkeypatch.setattr(NeedsList, "add_need", counted_add_need)
     notes = {f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}
-    other = pages_of_rules("OTH", 3)
+    other = policy("Other Policy", "OTH", "2026-04-04")  # a rule nothing links
     pages = {**snippet_pages(), "trace": TRACE_PAGE, "other": other, **notes}
     edited, kept = tmp_path / "edited", tmp_path / "edited" / "_build" / "doctrees"
 
