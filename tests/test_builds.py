@@ -248,7 +248,9 @@ def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(m
 
 def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkeypatch):
     """exports.py: the same bytes as a fresh build's, whose main process makes them;
-    a warning raised while making one is the build's warning."""
+    a warning raised while making one is the build's warning. The forked process
+    writes them beside the doctrees, and nothing is left there, after a failed
+    build too."""
     from sphinx.errors import SphinxError
     from sphinx.util import logging
 
@@ -275,7 +277,12 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
     build(tmp_path / "edited", fresh=True)
     pages["policy"] = pages["policy"].replace("{rule} Retention", "{rule} Kept")
     (tmp_path / "edited" / "policy.md").write_text(pages["policy"])
+    made_folder = tmp_path / "edited" / "_build" / "doctrees" / "anchor-exports"
+    made_folder.mkdir()
+    (made_folder / "needs.json").write_text("{}")  # an interrupted build's
     edit, edit_maker = build(tmp_path / "edited", fresh=False)
+    assert edit.doctreedir / "anchor-exports" == made_folder
+    assert not made_folder.exists()
     write_pages(tmp_path / "fresh", pages)
     fresh, fresh_maker = build(tmp_path / "fresh", fresh=True)
 
@@ -295,6 +302,8 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
     add_export(app, "broken.txt", broken, follows=NEEDS)
     with pytest.raises(SphinxError, match="no bytes for this export"):
         app.build()
+    assert not made_folder.exists()
+    assert not (app.outdir / "broken.txt").exists()
 
 
 def test_compiled_templates_are_cached_beside_the_doctrees(build):

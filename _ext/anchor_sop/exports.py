@@ -8,8 +8,10 @@ of every need (needs.json) when a page was read. A no-op rebuild keeps them
 all; a prose edit keeps the views' exports. In an edit (a build that reads
 few pages) the exports are made in a forked process from the moment the needs
 are final, while the pages are written: the write worker Sphinx starts for
-the last pages leaves a core idle. The main process still decides which to
-write, when the build has finished. CSV is UTF-8 with a header row;
+the last pages leaves a core idle. That process writes them into a folder
+beside the doctrees, not back through a pipe (needs.json alone is 28 MB at
+20,000 needs); the main process still decides which to write, when the build
+has finished, and moves those into place. CSV is UTF-8 with a header row;
 XLSX has one sheet per table, a frozen header and fitted column widths. Each is
 the same bytes for the same sources and build date (:mod:`anchor_sop.archive`),
 so the audit pack is reproducible.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -67,8 +70,15 @@ def _note_written(app: Sphinx, _doctree, docname: str) -> None:
         app.anchor_sop_wrote_pages = True
 
 
-def _make_all(app: Sphinx) -> dict[str, bytes]:
-    return {name: make(app) for name, (make, _follows) in app.anchor_sop_exports.items()}
+def _made_folder(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / "anchor-exports"
+
+
+def _make_into_folder(app: Sphinx) -> None:
+    """Make every export into the folder (in the forked process)."""
+    folder = _made_folder(app)
+    for name, (make, _follows) in app.anchor_sop_exports.items():
+        (folder / name).write_bytes(make(app))
 
 
 def _make_early(app: Sphinx, _builder) -> None:
@@ -76,30 +86,38 @@ def _make_early(app: Sphinx, _builder) -> None:
     forked process; Sphinx's tasks carry its warnings and errors back."""
     app.anchor_sop_made = None
     if writes_exports(app) and pages_read(app) and reads_few_pages(app):
-        made: dict[str, bytes] = {}
+        folder = _made_folder(app)
+        shutil.rmtree(folder, ignore_errors=True)  # what an interrupted build left
+        folder.mkdir(parents=True)
         tasks = ParallelTasks(1)
-        tasks.add_task(_make_all, app, lambda _app, result: made.update(result))
-        app.anchor_sop_made = (tasks, made)
+        tasks.add_task(_make_into_folder, app)
+        app.anchor_sop_made = tasks
 
 
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
     early = getattr(app, "anchor_sop_made", None)
-    if exception is not None or not writes_exports(app):
+    try:
+        if exception is not None or not writes_exports(app):
+            if early is not None:
+                early.terminate()
+            return
         if early is not None:
-            early[0].terminate()
-        return
-    made: dict[str, bytes] = {}
-    if early is not None:
-        tasks, made = early
-        tasks.join()
-    outdir = Path(app.outdir)
-    changed = {
-        VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
-        NEEDS: pages_read(app),
-    }
-    for name, (make, follows) in app.anchor_sop_exports.items():
-        if changed[follows] or not (outdir / name).is_file():
-            (outdir / name).write_bytes(made[name] if name in made else make(app))
+            early.join()
+        outdir = Path(app.outdir)
+        changed = {
+            VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
+            NEEDS: pages_read(app),
+        }
+        for name, (make, follows) in app.anchor_sop_exports.items():
+            if changed[follows] or not (outdir / name).is_file():
+                if early is None:
+                    (outdir / name).write_bytes(make(app))
+                else:
+                    # a rename, or a copy where the doctrees are on another file system
+                    shutil.move(_made_folder(app) / name, outdir / name)
+    finally:
+        if early is not None:
+            shutil.rmtree(_made_folder(app), ignore_errors=True)
 
 
 def setup_exports(app: Sphinx) -> None:
