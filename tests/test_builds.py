@@ -410,6 +410,21 @@ def test_unchanged_rows_are_written_as_kept(make_app, tmp_path):
     assert len(matrix_rows) > 1
 
 
+def test_kept_rows_load_without_a_python_call(make_app, tmp_path):
+    """render.NeedRef: the needs a kept row's recipe names are plain tuples, so its
+    file holds no class or function to call (a named tuple's ``__new__`` ran once
+    for every need a view names, each time its kept rows were loaded)."""
+    import pickletools
+
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
+    data = _kept_file(first).read_bytes()
+    opcodes = {op.name for op, _arg, _pos in pickletools.genops(data)}
+    calls = {"GLOBAL", "STACK_GLOBAL", "REDUCE", "NEWOBJ", "NEWOBJ_EX", "BUILD", "INST", "OBJ"}
+    assert "BKP-03" in data.decode("utf-8", "replace")
+    assert opcodes & calls == set()
+
+
 def test_kept_rows_are_dropped_when_the_addresses_change(make_app, tmp_path):
     pages = {**snippet_pages(), "trace": TRACE_PAGE}
     _build_trace(make_app, tmp_path / "src", pages, fresh=True)

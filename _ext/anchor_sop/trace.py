@@ -181,7 +181,8 @@ def _listing_text(listing: Listing) -> str:
         if link.need is None:
             texts.append(f"{link.id} (unknown)")
         else:
-            texts += [link.need.id, link.need.title, link.state or ""]
+            need_id, _docname, title = link.need
+            texts += [need_id, title, link.state or ""]
     return "\n".join(texts)
 
 

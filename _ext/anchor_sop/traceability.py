@@ -288,7 +288,8 @@ def _links(app, fromdocname, refs: Sequence[NeedRef]) -> nodes.Node:
 
 def _named(app, fromdocname, need: NeedRef) -> list[nodes.Node]:
     """A view's first two cells for a need: its ID (a link) and its title."""
-    return [id_link(app, fromdocname, need), nodes.Text(need.title)]
+    _need_id, _docname, title = need
+    return [id_link(app, fromdocname, need), nodes.Text(title)]
 
 
 def _percent(verified: int, total: int) -> str:
@@ -399,6 +400,7 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 
 def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
     policy, rule, verifiers, state = recipe
+    _rule_id, _docname, rule_title = rule
     verifying = nodes.inline()
     for item, link_state in verifiers:
         entry = nodes.inline(
@@ -410,7 +412,7 @@ def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
     return [
         nodes.Text(policy),
         id_link(app, page, rule),
-        nodes.Text(rule.title),
+        nodes.Text(rule_title),
         verifying if verifiers else nodes.Text("—"),
         nodes.Text(state),
     ]
