@@ -315,6 +315,25 @@ def test_xlsx_keeps_text_numbers_and_empty_cells(tmp_path):
     assert book.properties.created == datetime(2026, 4, 4, 12)
 
 
+def test_xlsx_is_packed_at_zlibs_fastest_level():
+    """xlsx.py: the sheets are deflated at level 1 (the XLSX is made again in every
+    edit that changes a view), not the archive's default level."""
+    import io
+    import zipfile
+    import zlib
+
+    rows = [["ID", "Title"]] + [[f"A-{n:05}", f"Rule {n} is checked weekly"] for n in range(3000)]
+    book = zipfile.ZipFile(io.BytesIO(workbook({"Rules": rows}, datetime(2026, 4, 4))))
+    entry = book.getinfo("xl/worksheets/sheet1.xml")
+    assert entry.compress_type == zipfile.ZIP_DEFLATED
+
+    def deflated_size(level: int) -> int:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return len(packer.compress(book.read(entry)) + packer.flush())
+
+    assert entry.compress_size == deflated_size(1) != deflated_size(6)
+
+
 def test_summary_links_the_exports(project):
     app = project(anchor_coverage_gate=False)
     soup = BeautifulSoup((app.outdir / "view_summary.html").read_text(), "html.parser")

@@ -26,6 +26,10 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 #: Characters XML 1.0 cannot hold at all.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MIN_WIDTH, MAX_WIDTH = 8, 60
+#: zlib's fastest level: at 20,000 needs the matrix sheet (9 MB of XML) packs in
+#: 0.03 s, not 0.13 s (level 6), into 0.9 MB, not 0.7 MB; the XLSX is made
+#: again in every edit that changes a view.
+COMPRESSION = 1
 #: Style 1 of styles.xml: the bold header.
 BOLD = 1
 
@@ -156,4 +160,6 @@ def workbook(sheets: Mapping[str, Rows], moment: datetime) -> bytes:
             for n, name in enumerate(names, start=1)
         },
     }
-    return zip_bytes({name: text.encode("utf-8") for name, text in parts.items()}, moment)
+    return zip_bytes(
+        {name: text.encode("utf-8") for name, text in parts.items()}, moment, COMPRESSION
+    )
