@@ -784,6 +784,7 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
     without dataclasses' lookup of a record's fields for each of its records."""
     import dataclasses
     import pickle
+    import pickletools
 
     from sphinx_needs.data import SphinxNeedsData
 
@@ -810,6 +811,29 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
     for need_id, need in needs.items():
         assert again[need_id] == need  # content, source, links and the rest
         assert repr(again[need_id]) == repr(need)
+    # a need is made from a tuple of its slots too (the last step, REDUCE), not
+    # filled from a dictionary of them made for each (BUILD)
+    need = next(iter(needs.values()))
+    steps = [op.name for op, _arg, _pos in pickletools.genops(pickle.dumps(need, 5))]
+    assert [step for step in steps if step != "MEMOIZE"][-2:] == ["REDUCE", "STOP"]
+
+
+def test_a_need_with_a_slot_never_set_pickles_as_python_pickles_it():
+    """needs_pickle.py: a need missing a slot is pickled as Python does, with the
+    slots it has, not refused."""
+    import pickle
+
+    from sphinx_needs.need_item import NeedItem
+
+    from anchor_sop.needs_pickle import setup_needs_pickle
+
+    setup_needs_pickle(None)  # as the extension does (again, if a build ran first)
+    need = object.__new__(NeedItem)
+    need._core = {"id": "A-01", "type": "rule"}
+    back = pickle.loads(pickle.dumps(need, pickle.HIGHEST_PROTOCOL))
+    assert type(back) is NeedItem
+    assert back._core == {"id": "A-01", "type": "rule"}
+    assert not hasattr(back, "_extras")
 
 
 def test_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
