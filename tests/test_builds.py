@@ -558,6 +558,46 @@ def test_with_j_pages_are_written_by_one_worker_per_process(make_app, tmp_path):
     assert app.parallel == 2  # as given, once the build has finished
 
 
+def test_with_j_an_edit_resolves_the_pages_drawn_from_every_page_first(make_app, tmp_path):
+    """parallel.py: in an edit the views (last by name here) are resolved and handed
+    to the write workers right after the page the main process writes, then the
+    others; a cold build keeps Sphinx's name order."""
+    from anchor_sop.store import stores
+
+    srcdir = tmp_path / "src"
+    pages = snippet_pages()
+    views = {
+        f"zz-{view}": f"# The {view}\n\n```{{traceability}} {view}\n```\n"
+        for view in ("gaps", "matrix")
+    }
+    write_pages(srcdir, {**pages, **views})
+    main = os.getpid()
+
+    def build_resolving(freshenv: bool) -> list[str]:
+        resolved = []
+
+        def note_resolved(_app, _doctree, docname: str) -> None:
+            if os.getpid() == main:  # every page is resolved by the main process
+                resolved.append(docname)
+
+        app = make_app("html", srcdir=srcdir, freshenv=freshenv, parallel=2)
+        app.connect("doctree-resolved", note_resolved)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        assert sorted({d for d, store in stores(app.env).items() if store.shows_all}) == [*views]
+        return resolved
+
+    cold = build_resolving(freshenv=True)
+    assert cold == sorted(cold) and len(cold) == len(pages) + len(views) + 1  # and index
+
+    (srcdir / "policy.md").write_text(pages["policy"].replace("Retention", "Backup retention"))
+    first, *rest = edit = build_resolving(freshenv=False)
+    assert "policy" in edit and set(views) < set(edit) and len(edit) < len(cold)
+    assert first == min(edit)  # Sphinx's first page, written by the main process
+    assert rest == [*views, *sorted(set(rest) - set(views))]
+
+
 def test_with_j_pages_are_read_in_shares_and_a_few_in_the_main_process(make_app, tmp_path):
     """Workers send back the whole environment as it was forked plus their pages:
     forked before any page is read, each sends back its own share; for one page,
