@@ -31,7 +31,7 @@ from sphinx.util.parallel import ParallelTasks
 from . import clock
 from .parallel import reads_few_pages
 from .render import RESOLVE_EVENT
-from .store import pages_read, stores
+from .store import pages_read, shows_every_page
 from .xlsx import workbook
 
 Rows = Sequence[Sequence[object]]
@@ -65,8 +65,7 @@ def xlsx_bytes(sheets: Mapping[str, Rows]) -> bytes:
 
 def _note_written(app: Sphinx, _doctree, docname: str) -> None:
     # the exports hold what the aggregate pages show: rewritten when one is
-    store = stores(app.env).get(docname)
-    if store is not None and store.shows_all:
+    if shows_every_page(app.env, docname):
         app.anchor_sop_wrote_pages = True
 
 

@@ -44,7 +44,7 @@ from sphinx.locale import __
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, parallel_available
 
-from .store import stores
+from .store import shows_every_page
 
 
 def reads_few_pages(app: Sphinx) -> bool:
@@ -138,10 +138,10 @@ def _restore_parallel(app: Sphinx, _env_or_exception: object) -> None:
 def _aggregate_pages_first(env: BuildEnvironment, docnames: Sequence[str]) -> list[str]:
     """``docnames`` (Sphinx's order) with the pages drawn from every page moved up
     to follow the first one, which Sphinx writes in the main process."""
-    every_store = stores(env)
     first, *rest = docnames
-    aggregate = [d for d in rest if d in every_store and every_store[d].shows_all]
-    return [first, *aggregate, *[d for d in rest if d not in aggregate]]
+    aggregate = [d for d in rest if shows_every_page(env, d)]
+    others = [d for d in rest if not shows_every_page(env, d)]
+    return [first, *aggregate, *others]
 
 
 def _write_aggregate_pages_first(app: Sphinx) -> None:

@@ -121,6 +121,12 @@ def stores(env: BuildEnvironment) -> dict[str, DocStore]:
     return _all(env)
 
 
+def shows_every_page(env: BuildEnvironment, docname: str) -> bool:
+    """Whether ``docname`` is a page drawn from every page (a view, a register)."""
+    store = _all(env).get(docname)
+    return store is not None and store.shows_all
+
+
 def _all(env: BuildEnvironment) -> dict[str, DocStore]:
     if not hasattr(env, "anchor_sop"):
         env.anchor_sop = {}
