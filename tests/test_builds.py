@@ -876,36 +876,59 @@ def test_a_need_with_a_slot_never_set_pickles_as_python_pickles_it():
     assert not hasattr(back, "_extras")
 
 
-def test_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
-    """envsave.py: while the build goes on, Sphinx's own file is a placeholder and a
-    forked process saves the environment; it is in place once the build has finished
-    and the next build takes it, with -j and without."""
+def test_the_environment_is_saved_with_each_group_of_pages_needs_apart(
+    make_app, tmp_path, monkeypatch
+):
+    """envsave.py: while the build goes on, Sphinx's own file is a placeholder; once it
+    has finished the environment is in place, its needs in one file per group of pages;
+    an edit pickles anew the group of the page it changed, and no other; the needs
+    load as they were saved, in their order."""
     import pickle
 
     from sphinx.environment import BuildEnvironment
+    from sphinx_needs.data import SphinxNeedsData
 
-    from anchor_sop.envsave import UNSAVED
+    from anchor_sop import envsave
+    from anchor_sop.envsave import FOLDER, UNSAVED, group_of
 
+    pickled = []  # the pages of each group pickled, as a set of their names
+    write_group = envsave._write_group
+
+    def note_group(folder, members):
+        pickled.append({need["docname"] for need in members.values()})
+        return write_group(folder, members)
+
+    monkeypatch.setattr(envsave, "_write_group", note_group)
     srcdir = tmp_path / "src"
-    pages = {**snippet_pages(), **{f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}}
+    pages = {
+        **snippet_pages(),
+        **{f"p-{n}": policy(f"Policy {n}", f"PN{n}", "2026-04-04") for n in range(8)},
+    }
     write_pages(srcdir, pages)
 
     def build(parallel: int, fresh: bool = False, stop: BaseException | None = None):
         app = make_app("html", srcdir=srcdir, freshenv=fresh, parallel=parallel)
         saved = app.doctreedir / "environment.pickle"
-        during = []
+        during, as_read = [], {}
+
+        def snapshot(_app, env) -> list[str]:
+            # the needs as Sphinx would pickle them (before any is resolved)
+            needs = SphinxNeedsData(env).get_needs_mutable()
+            as_read.update((key, pickle.dumps(need)) for key, need in needs.items())
+            return []
 
         def look(_app, _builder) -> None:
             during.append(saved.read_bytes() if saved.exists() else None)
             if stop is not None:
                 raise stop
 
+        app.connect("env-get-updated", snapshot, priority=999)
         app.connect("write-started", look)
         try:
             app.build()
         finally:
             app.cleanup()
-        return app, during[0], saved
+        return app, during[0], saved, as_read
 
     def loads(data: bytes):
         try:
@@ -913,34 +936,63 @@ def test_the_environment_is_saved_by_a_forked_process(make_app, tmp_path):
         except RuntimeError as error:
             return str(error)
 
-    app, during, saved = build(parallel=2, fresh=True)
+    def needs_of(saved):
+        needs = pickle.loads(saved.read_bytes())._needs_all_needs
+        return {key: pickle.dumps(need) for key, need in needs.items()}
+
+    def files(app) -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in (app.doctreedir / FOLDER).iterdir()}
+
+    app, during, saved, as_read = build(parallel=2, fresh=True)
     assert warnings_of(app) == []
     assert loads(during) == UNSAVED
-    after = pickle.loads(saved.read_bytes())
-    assert after.all_docs == app.env.all_docs
-    assert sorted(after._needs_all_needs) == sorted(app.env._needs_all_needs)
+    assert needs_of(saved) == as_read and list(needs_of(saved)) == list(as_read)
+    assert "PN3-01" in as_read
+    groups = {group_of(need["docname"]) for need in app.env._needs_all_needs.values()}
+    assert len(groups) > 2
+    first = files(app)
+    assert len(first) == len(groups) == len(pickled)
     assert not (saved.parent / "environment.pickle.partial").exists()
 
-    # the next build takes it: an edit reads one page
-    (srcdir / "note-3.md").write_text("# Note three\n\nText.\n")
-    app, during, saved = build(parallel=2)
+    # an edit: the group of the page it changed is pickled anew, the others kept
+    edited = policy("Policy three", "PN3", "2026-04-04").replace("first thing", "third thing")
+    (srcdir / "p-3.md").write_text(edited)
+    pickled.clear()
+    app, during, saved, as_read = build(parallel=2)
+    (pages_pickled,) = pickled
+    assert "p-3" in pages_pickled
+    assert all(group_of(page) == group_of("p-3") for page in pages_pickled)
     assert not app._fresh_env_used and loads(during) == UNSAVED
-    assert pickle.loads(saved.read_bytes()).titles["note-3"].astext() == "Note three"
-    assert "Note three" in (app.outdir / "note-3.html").read_text()
+    assert needs_of(saved) == as_read and list(needs_of(saved)) == list(as_read)
+    assert pickle.loads(saved.read_bytes()).titles["p-3"].astext() == "Policy three"
+    second = files(app)
+    assert len(second) == len(first)
+    assert len(second.keys() - first.keys()) == 1
+    assert all(second[name] == first[name] for name in second.keys() & first.keys())
+    assert "Do the third thing." in (app.outdir / "p-3.html").read_text()
+
+    # a group's file gone: the next build says so and reads every page
+    (app.doctreedir / FOLDER / min(second)).unlink()
+    (srcdir / "p-4.md").write_text(policy("Policy four", "PN4", "2026-04-04"))
+    app, during, saved, as_read = build(parallel=1)
+    assert app._fresh_env_used
+    assert "the needs saved with this environment could not be read" in app.status.getvalue()
+    assert needs_of(saved) == as_read
+    assert "Policy four" in (app.outdir / "p-4.html").read_text()
 
     # stopped before it finished: the next build says so and reads every page
-    (srcdir / "note-4.md").write_text("# Note four\n\nText.\n")
+    (srcdir / "p-5.md").write_text(policy("Policy five", "PN5", "2026-04-04"))
     with pytest.raises(KeyboardInterrupt):
         build(parallel=2, stop=KeyboardInterrupt())
-    app, during, saved = build(parallel=1)
+    app, during, saved, as_read = build(parallel=1)
     assert app._fresh_env_used
     assert UNSAVED in app.status.getvalue()
-    assert "Note four" in (app.outdir / "note-4.html").read_text()
+    assert "Policy five" in (app.outdir / "p-5.html").read_text()
     assert loads(during) == UNSAVED
     assert isinstance(pickle.loads(saved.read_bytes()), BuildEnvironment)
 
     # a build that fails leaves neither file (Sphinx deletes its own)
-    (srcdir / "note-5.md").write_text("# Note five\n\nText.\n")
+    (srcdir / "p-6.md").write_text(policy("Policy six", "PN6", "2026-04-04"))
     with pytest.raises(Exception, match="stopped on purpose"):
         build(parallel=2, stop=ValueError("stopped on purpose"))
     assert not saved.exists()
