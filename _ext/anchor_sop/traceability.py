@@ -30,6 +30,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 
 from docutils import nodes
@@ -124,6 +125,9 @@ class TraceReport(Coverage):
     domains: list
     #: rule ID -> IDs of the items in force that verify it
     verifiers: dict[str, list[str]]
+    #: item ID -> the IDs its ':verifies:' names, for each item in force (read once:
+    #: sphinx-needs makes the list anew at every read)
+    verifies: dict[str, list[str]]
     #: (item ID, rule ID) -> clean | suspect | unreviewed
     link_states: dict[tuple[str, str], str]
     policies: list[PolicyCoverage]
@@ -154,7 +158,7 @@ class TraceReport(Coverage):
 
     @cached_property
     def orphans(self) -> list:
-        return [i for i in self.items if not i[VERIFIES]]
+        return [i for i in self.items if not self.verifies[i["id"]]]
 
     def count(self, state: str) -> int:
         return sum(1 for s in self.link_states.values() if s == state)
@@ -168,21 +172,23 @@ def build_report(app: Sphinx) -> TraceReport:
     needs = get_needs_view(app)
     baseline = load_baseline(app.config.anchor_trace_baseline)
     by_type: dict[str, list] = {RULE: [], ITEM: [], DOMAIN: []}
-    for need in sorted(needs.values(), key=lambda n: n["id"]):
-        if need["type"] in by_type:
-            by_type[need["type"]].append(need)
+    for _need_id, need in sorted(needs.items(), key=itemgetter(0)):  # by ID: the key
+        of_type = by_type.get(need["type"])
+        if of_type is not None:
+            of_type.append(need)
     rules = [r for r in by_type[RULE] if in_force(r)]
     items = [i for i in by_type[ITEM] if in_force(i)]
     link_states = {}
     verifiers: dict[str, list[str]] = {}
-    for item in items:
-        for rule_id in item[VERIFIES]:
+    verifies = {item["id"]: item[VERIFIES] for item in items}
+    for item_id, rule_ids in verifies.items():
+        for rule_id in rule_ids:
             rule = needs.get(rule_id)
             if rule is None or rule["type"] != RULE:
                 continue  # reported where the link is written (trace.py)
-            verifiers.setdefault(rule_id, []).append(item["id"])
-            reviewed = baseline.get(link_key(item["id"], rule_id))
-            link_states[(item["id"], rule_id)] = (
+            verifiers.setdefault(rule_id, []).append(item_id)
+            reviewed = baseline.get(link_key(item_id, rule_id))
+            link_states[(item_id, rule_id)] = (
                 "unreviewed"
                 if reviewed is None
                 else "clean"
@@ -192,17 +198,17 @@ def build_report(app: Sphinx) -> TraceReport:
     titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
     policies: dict[str, PolicyCoverage] = {}
     for rule in rules:
-        policies.setdefault(
-            rule["docname"],
-            PolicyCoverage(
-                rule["docname"], titles.get(rule["docname"], rule["docname"]), [], verifiers
-            ),
-        ).rules.append(rule)
+        docname = rule["docname"]
+        if docname not in policies:
+            title = titles.get(docname, docname)
+            policies[docname] = PolicyCoverage(docname, title, [], verifiers)
+        policies[docname].rules.append(rule)
     return TraceReport(
         rules=rules,
         items=items,
         domains=by_type[DOMAIN],
         verifiers=verifiers,
+        verifies=verifies,
         link_states=link_states,
         policies=sorted(policies.values(), key=lambda p: p.title),
         out_of_force_rules=[r for r in by_type[RULE] if not in_force(r)],
@@ -427,7 +433,10 @@ def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
             fromdocname,
             ["Item", "Title", "Verifies"],
             _reverse_cells,
-            ((result.refs[item["id"]], result.known(item[VERIFIES])) for item in result.items),
+            (
+                (result.refs[item_id], result.known(result.verifies[item_id]))
+                for item_id in result.verifies
+            ),
             classes=["anchor-trace-reverse", "anchor-sortable"],
         ),
         nodes.rubric(text="Orphans"),
@@ -552,7 +561,7 @@ def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
         for p in result.policies
     ]
     reverse = [["Item", "Item title", "Verifies"]] + [
-        [i["id"], i["title"], ", ".join(i[VERIFIES])] for i in result.items
+        [i["id"], i["title"], ", ".join(result.verifies[i["id"]])] for i in result.items
     ]
     gaps = (
         [["Rule", "Rule title", "Gap or reason it is not checklist-verifiable"]]
