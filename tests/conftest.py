@@ -149,7 +149,13 @@ def server(site):
         def log_message(self, *_args) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:
+            # a page left before it finished loading closes its connection mid-file
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    httpd = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
