@@ -16,7 +16,8 @@ pickles:
   the pages fall into :data:`GROUPS` groups by their name, and each group's
   needs are in a file named by the hash of its bytes. Only the groups of the
   pages whose needs sphinx-needs dropped since the environment was loaded (a
-  page read again or removed: ``env-purge-doc``) are pickled anew, with the
+  page read again or removed: :func:`~anchor_sop.store.pages_purged`) are
+  pickled anew, with the
   needs of no page (sphinx-needs' external needs); every other group keeps
   its file. The environment records each group's file and the needs' order,
   and loading it loads the files and gives back the needs in that order.
@@ -42,6 +43,8 @@ from pathlib import Path
 from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.data import SphinxNeedsData
+
+from .store import pages_purged
 
 #: How many groups the pages' needs are saved in. An edit pickles one group (at
 #: 20,000 needs on 1,000 pages: about 300 needs); loading reads every file.
@@ -128,7 +131,7 @@ def _save_needs(app: Sphinx, env: BuildEnvironment, needs: dict) -> _SavedNeeds:
     folder = Path(app.doctreedir) / FOLDER
     folder.mkdir(exist_ok=True)
     files: dict[int, str] = dict(getattr(env, "anchor_sop_needs_files", {}))
-    changed = {group_of(docname) for docname in app.anchor_sop_purged} | {NO_PAGE}
+    changed = {group_of(docname) for docname in pages_purged(app)} | {NO_PAGE}
     changed |= set(range(GROUPS)) - files.keys()
     grouped: dict[int, dict] = {group: {} for group in changed}
     groups: dict[str | None, int] = {}  # each page's group, worked out once
@@ -147,7 +150,6 @@ def _save_needs(app: Sphinx, env: BuildEnvironment, needs: dict) -> _SavedNeeds:
     for path in folder.iterdir():
         if path.name not in files.values():
             path.unlink()
-    app.anchor_sop_purged = set()
     return _SavedNeeds(str(folder), tuple(files[g] for g in sorted(files)), tuple(needs))
 
 
@@ -175,15 +177,6 @@ def _partial_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"{ENV_PICKLE_FILENAME}.partial"
 
 
-def _note_purged(app: Sphinx, _env: BuildEnvironment, docname: str) -> None:
-    # sphinx-needs drops the page's needs at this event
-    app.anchor_sop_purged.add(docname)
-
-
-def _start(app: Sphinx) -> None:
-    app.anchor_sop_purged = set()
-
-
 def _save_at_the_end(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if type(env) is BuildEnvironment:
         env.__class__ = _SavedAtTheEnd
@@ -208,8 +201,6 @@ def _put_in_place(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup_envsave(app: Sphinx) -> None:
-    app.connect("builder-inited", _start)
-    app.connect("env-purge-doc", _note_purged)
     # after every other handler: the environment as Sphinx pickles it next
     app.connect("env-get-updated", _save_at_the_end, priority=1000)
     app.connect("write-started", _not_saved, priority=0)

@@ -133,13 +133,20 @@ def _all(env: BuildEnvironment) -> dict[str, DocStore]:
     return env.anchor_sop
 
 
+def pages_purged(app: Sphinx) -> set[str]:
+    """The pages this build re-read or removed (Sphinx purges each one first)."""
+    return getattr(app, "anchor_sop_pages_purged", set())
+
+
 def pages_read(app: Sphinx) -> bool:
-    """Whether this build re-read or removed a page (Sphinx purges each one first)."""
-    return getattr(app, "anchor_sop_pages_read", False)
+    """Whether this build re-read or removed a page."""
+    return bool(pages_purged(app))
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    app.anchor_sop_pages_read = True
+    if not hasattr(app, "anchor_sop_pages_purged"):
+        app.anchor_sop_pages_purged = set()
+    app.anchor_sop_pages_purged.add(docname)
     _all(env).pop(docname, None)
 
 
