@@ -999,6 +999,22 @@ def test_the_environment_is_saved_with_each_group_of_pages_needs_apart(
     assert not (saved.parent / "environment.pickle.partial").exists()
 
 
+def test_needs_json_is_the_file_sphinx_needs_writes(make_app, tmp_path):
+    """needs_file.py: the HTML build's needs.json, put together from each need's
+    entry, has the bytes of the one sphinx-needs' own ``needs`` builder writes."""
+    pages = {**snippet_pages(), "trace": TRACE_PAGE}
+    write_pages(tmp_path / "src", pages)
+    built = {}
+    for builder in ("html", "needs"):
+        app = make_app(builder, srcdir=tmp_path / "src", freshenv=True)
+        app.build()
+        assert warnings_of(app) == []
+        built[builder] = (app.outdir / "needs.json").read_bytes()
+        app.cleanup()
+    assert {"BKP-03", "RM-04"} <= set(json.loads(built["needs"])["versions"][""]["needs"])
+    assert built["html"] == built["needs"]
+
+
 def test_an_edit_makes_anew_only_the_needs_json_entries_of_the_pages_it_changed(
     make_app, tmp_path, monkeypatch
 ):
