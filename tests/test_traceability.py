@@ -315,6 +315,38 @@ def test_xlsx_keeps_text_numbers_and_empty_cells(tmp_path):
     assert book.properties.created == datetime(2026, 4, 4, 12)
 
 
+def test_xlsx_columns_of_text_are_made_as_each_cell_would_be(tmp_path):
+    """xlsx.py: a column holding only text is made a column at a time. Its cells
+    are those made one by one, and they read back as written: markup as text,
+    white space kept at the ends, characters XML cannot hold dropped, an empty
+    text no cell."""
+    from anchor_sop.xlsx import BOLD, _cell, _sheet
+
+    rows = [
+        ["ID", "Note", "Owner"],
+        ["A-01", " <b>&amp; \x01</b> ", ""],
+        ["A-02", "plain 'quoted' \"text\"", "Ops\x0b"],
+        ["A-03", "", "\tlead"],
+    ]
+
+    def cells(n: int, row: list[str]) -> str:
+        style = BOLD if n == 1 else 0
+        return "".join(_cell(f"{col}{n}", v, style) for col, v in zip("ABC", row, strict=True))
+
+    one_by_one = "".join(f'<row r="{n}">{cells(n, row)}</row>' for n, row in enumerate(rows, 1))
+    assert f"<sheetData>{one_by_one}</sheetData>" in _sheet(rows)
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(workbook({"Notes": rows}, datetime(2026, 4, 4, 12)))
+    sheet = load_workbook(path)["Notes"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["ID", "Note", "Owner"],
+        ["A-01", " <b>&amp; </b> ", None],
+        ["A-02", "plain 'quoted' \"text\"", "Ops"],
+        ["A-03", None, "\tlead"],
+    ]
+
+
 def test_xlsx_is_packed_at_zlibs_fastest_level():
     """xlsx.py: the sheets are deflated at level 1 (the XLSX is made again in every
     edit that changes a view), not the archive's default level."""
