@@ -123,7 +123,7 @@ def needs_json(app: Sphinx) -> bytes:
         entries[need_id] = entry
     token = getattr(app.env, "anchor_sop_needs_token", "")
     kept: Kept = (token, independent, entries)
-    write_kept(_kept_file(app), context, kept)
+    write_kept(_kept_file(app), context, kept, plain=True)
     # the rest of the file as NeedsList writes it, then the needs in their place
     version_data["needs"] = _NEEDS_GO_HERE
     version_data["needs_amount"] = len(entries)

