@@ -45,9 +45,10 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 
 from .rowcache import code_version, read_kept, write_kept
-from .store import pages_read
+from .store import pages_purged, pages_read
 
 #: The arguments furo passes to ``toctree()`` for the sidebar.
 FURO_TOCTREE_ARGS = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
@@ -215,11 +216,24 @@ def _inputs_digest(app: Sphinx) -> str:
         code_version(),
         sorted(env.toctree_includes.items()),
         sorted(env.toc_secnumbers.items()),
-        # as text, not pickled: writing a page attaches its neighbours' title nodes
-        # to a throwaway document (Sphinx's render_partial), which pickling would take
-        [(name, env.tocs[name].pformat(), env.titles[name].pformat()) for name in sorted(env.tocs)],
+        [(name, *texts) for name, texts in sorted(env.anchor_sop_toc_texts.items())],
     )
     return hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def _note_toc_texts(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Each page's table of contents and title as text, for the digest, kept with the
+    environment (``env-get-updated``, before it is saved): only the pages this build
+    read are written out again (1,000 pages took 0.07 s in every edit)."""
+    texts: dict[str, tuple[str, str]] = getattr(env, "anchor_sop_toc_texts", {})
+    for docname in pages_purged(app) | (texts.keys() - env.tocs.keys()):
+        texts.pop(docname, None)
+    for docname in env.tocs.keys() - texts.keys():
+        # as text, not pickled: writing a page attaches its neighbours' title nodes
+        # to a throwaway document (Sphinx's render_partial), which pickling would take
+        texts[docname] = (env.tocs[docname].pformat(), env.titles[docname].pformat())
+    env.anchor_sop_toc_texts = texts
+    return []
 
 
 def _kept_path(app: Sphinx, suffix: str) -> Path:
@@ -315,6 +329,8 @@ def _set_tree(app: Sphinx, pagename, _templatename, context, _doctree) -> None:
 
 def setup_navigation(app: Sphinx) -> None:
     app.add_config_value("anchor_fast_navigation", True, "html", types=(bool,))
+    # before the environment is saved (envsave, priority 1000)
+    app.connect("env-get-updated", _note_toc_texts)
     app.connect("write-started", _forget)
     app.connect("write-started", _skip_unchanged_parents)
     # the first page resolved: Sphinx has decided which pages to write
