@@ -181,18 +181,19 @@ def build_report(app: Sphinx) -> TraceReport:
     link_states = {}
     verifiers: dict[str, list[str]] = {}
     verifies = {item["id"]: item[VERIFIES] for item in items}
+    # each rule read once, not once per link to it
+    fingerprints = {rule["id"]: rule[FINGERPRINT] for rule in by_type[RULE]}
     for item_id, rule_ids in verifies.items():
         for rule_id in rule_ids:
-            rule = needs.get(rule_id)
-            if rule is None or rule["type"] != RULE:
-                continue  # reported where the link is written (trace.py)
+            if rule_id not in fingerprints:
+                continue  # no rule: reported where the link is written (trace.py)
             verifiers.setdefault(rule_id, []).append(item_id)
             reviewed = baseline.get(link_key(item_id, rule_id))
             link_states[(item_id, rule_id)] = (
                 "unreviewed"
                 if reviewed is None
                 else "clean"
-                if reviewed == rule[FINGERPRINT]
+                if reviewed == fingerprints[rule_id]
                 else "suspect"
             )
     titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
