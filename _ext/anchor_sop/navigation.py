@@ -226,7 +226,7 @@ def _inputs_digest(app: Sphinx) -> str:
 def _note_toc_texts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Each page's table of contents and title as text, for the digest, kept with the
     environment (``env-get-updated``, before it is saved): only the pages this build
-    read are written out again (1,000 pages took 0.07 s in every edit)."""
+    read are written out again (1,000 pages took 0.09 s in every edit)."""
     texts: dict[str, tuple[str, str]] = getattr(env, "anchor_sop_toc_texts", {})
     for docname in pages_purged(app) | (texts.keys() - env.tocs.keys()):
         texts.pop(docname, None)
