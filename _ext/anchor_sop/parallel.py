@@ -139,8 +139,10 @@ def _aggregate_pages_first(env: BuildEnvironment, docnames: Sequence[str]) -> li
     """``docnames`` (Sphinx's order) with the pages drawn from every page moved up
     to follow the first one, which Sphinx writes in the main process."""
     first, *rest = docnames
-    aggregate = [d for d in rest if shows_every_page(env, d)]
-    others = [d for d in rest if not shows_every_page(env, d)]
+    aggregate: list[str] = []
+    others: list[str] = []
+    for docname in rest:
+        (aggregate if shows_every_page(env, docname) else others).append(docname)
     return [first, *aggregate, *others]
 
 

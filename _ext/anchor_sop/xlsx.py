@@ -45,6 +45,10 @@ def column_letter(number: int) -> str:
     return letters
 
 
+#: The ``xml:space`` attribute of a text, by whether it has spaces to keep at its ends.
+_SPACE = {True: ' xml:space="preserve"', False: ""}
+
+
 def _cell(ref: str, value: object, style: int) -> str:
     styled = f' s="{style}"' if style else ""
     if value is None or value == "":
@@ -52,12 +56,8 @@ def _cell(ref: str, value: object, style: int) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
     text = NOT_XML.sub("", str(value))
-    space = ' xml:space="preserve"' if text != text.strip() else ""
+    space = _SPACE[text != text.strip()]
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
-
-
-#: The ``xml:space`` attribute of a text, by whether it has spaces to keep at its ends.
-_SPACE = {True: ' xml:space="preserve"', False: ""}
 
 
 def _column_cells(letter: str, numbers: list[str], column: Sequence[object]) -> list[str]:
