@@ -125,11 +125,17 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     before = _written(first.outdir)
     assert {"needs.json", "traceability.csv", "traceability.xlsx"} <= set(before)
 
-    # nothing changed: no page and no export is written again
+    # nothing changed: no page and no export of ours is written again (sphinx-needs
+    # writes its needs.json in every build: the same bytes)
+    needs_json = (first.outdir / "needs.json").read_bytes()
     unchanged = make_app("html", srcdir=srcdir, freshenv=False)
     unchanged.build()
     unchanged.cleanup()
-    assert _written(unchanged.outdir) == before
+    again = _written(unchanged.outdir)
+    assert {k: v for k, v in again.items() if k != "needs.json"} == {
+        k: v for k, v in before.items() if k != "needs.json"
+    }
+    assert (unchanged.outdir / "needs.json").read_bytes() == needs_json
 
     # white space in a statement and an item's criteria: nothing other pages show
     (srcdir / "policy.md").write_text(pages["policy"].replace("Keep 7 daily", "Keep  7 daily"))
@@ -140,7 +146,7 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     second.build()
     second.cleanup()
     after = _written(second.outdir)
-    rewritten = {name for name in after if after[name] != before[name]}
+    rewritten = {name for name in after if after[name] != again[name]}
     # the edited pages and needs.json, which holds every need's text; not their parent,
     # whose toctree shows nothing new
     assert rewritten == {"policy.html", "checklist.html", "needs.json"}
@@ -247,14 +253,15 @@ def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(m
 
 
 def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkeypatch):
-    """exports.py: the same bytes as a fresh build's, whose main process makes them;
+    """exports/files.py (the parallel speedup): the same bytes as a fresh build's,
+    whose main process makes them;
     a warning raised while making one is the build's warning. The forked process
     writes them beside the doctrees, and nothing is left there, after a failed
     build too."""
     from sphinx.errors import SphinxError
     from sphinx.util import logging
 
-    from anchor_sop.exports import NEEDS, add_export
+    from anchor_sop.exports.files import add_export
 
     monkeypatch.setenv("ANCHOR_TODAY", "2026-11-23")  # the XLSX's stamp
     logger = logging.getLogger(__name__)
@@ -265,7 +272,7 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
 
     def build(srcdir, fresh: bool):
         app = make_app("html", srcdir=srcdir, freshenv=fresh)
-        add_export(app, "made-by.txt", made_by, follows=NEEDS)
+        add_export(app, "made-by.txt", made_by)
         app.build()
         app.cleanup()
         return app, int((app.outdir / "made-by.txt").read_text())
@@ -279,7 +286,7 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
     (tmp_path / "edited" / "policy.md").write_text(pages["policy"])
     made_folder = tmp_path / "edited" / "_build" / "doctrees" / "anchor-exports"
     made_folder.mkdir()
-    (made_folder / "needs.json").write_text("{}")  # an interrupted build's
+    (made_folder / "traceability.csv").write_text("")  # an interrupted build's
     edit, edit_maker = build(tmp_path / "edited", fresh=False)
     assert edit.doctreedir / "anchor-exports" == made_folder
     assert not made_folder.exists()
@@ -299,7 +306,7 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
 
     (tmp_path / "edited" / "policy.md").write_text(pages["policy"].replace("Kept", "Held"))
     app = make_app("html", srcdir=tmp_path / "edited", freshenv=False)
-    add_export(app, "broken.txt", broken, follows=NEEDS)
+    add_export(app, "broken.txt", broken)
     with pytest.raises(SphinxError, match="no bytes for this export"):
         app.build()
     assert not made_folder.exists()
@@ -474,7 +481,7 @@ def test_an_edit_skips_walking_the_loaded_environment(make_app, tmp_path, monkey
     """collector.py: what was loaded stays frozen until reading starts; an edit keeps it
     frozen and collects fully only by pages read or resolved, and its write workers skip
     what they inherited; a cold build and the process after a build collect as usual."""
-    from anchor_sop import collector
+    from anchor_sop.speed import collector
 
     srcdir = tmp_path / "src"
     pages = snippet_pages()
@@ -820,7 +827,7 @@ def test_an_event_costs_what_its_listeners_cost(make_app, tmp_path, monkeypatch)
 
 
 def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
-    """needs_pickle.py: the build environment saves and loads every need as it was,
+    """speed/pickling.py: the build environment saves and loads every need as it was,
     without dataclasses' lookup of a record's fields for each of its records."""
     import dataclasses
     import pickle
@@ -828,7 +835,7 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
 
     from sphinx_needs.data import SphinxNeedsData
 
-    from anchor_sop.needs_pickle import _field_names, frozen_slotted_dataclasses
+    from anchor_sop.speed.pickling import _field_names, dumps, frozen_slotted_dataclasses
 
     needs = SphinxNeedsData(site.env).get_needs_mutable()
     assert len(needs) > 100
@@ -841,7 +848,7 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
 
     monkeypatch.setattr(dataclasses, "fields", counted_fields)
     _field_names.cache_clear()
-    loaded = pickle.loads(pickle.dumps(site.env, pickle.HIGHEST_PROTOCOL))
+    loaded = pickle.loads(dumps(site.env))
     records = frozen_slotted_dataclasses()
     # once per class at most, not three times per need each way (the schema's few
     # dataclasses pickle as before)
@@ -854,26 +861,44 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
     # a need is made from a tuple of its slots too (the last step, REDUCE), not
     # filled from a dictionary of them made for each (BUILD)
     need = next(iter(needs.values()))
-    steps = [op.name for op, _arg, _pos in pickletools.genops(pickle.dumps(need, 5))]
+    steps = [op.name for op, _arg, _pos in pickletools.genops(dumps(need))]
     assert [step for step in steps if step != "MEMOIZE"][-2:] == ["REDUCE", "STOP"]
 
 
 def test_a_need_with_a_slot_never_set_pickles_as_python_pickles_it():
-    """needs_pickle.py: a need missing a slot is pickled as Python does, with the
+    """speed/pickling.py: a need missing a slot is pickled as Python does, with the
     slots it has, not refused."""
     import pickle
 
     from sphinx_needs.need_item import NeedItem
 
-    from anchor_sop.needs_pickle import setup_needs_pickle
+    from anchor_sop.speed.pickling import dumps
 
-    setup_needs_pickle(None)  # as the extension does (again, if a build ran first)
     need = object.__new__(NeedItem)
     need._core = {"id": "A-01", "type": "rule"}
-    back = pickle.loads(pickle.dumps(need, pickle.HIGHEST_PROTOCOL))
+    back = pickle.loads(dumps(need))
     assert type(back) is NeedItem
     assert back._core == {"id": "A-01", "type": "rule"}
     assert not hasattr(back, "_extras")
+
+
+def test_a_record_pickled_with_other_fields_does_not_load(site):
+    """speed/pickling.py: the field names travel with the values; a record whose class
+    has other fields now (a sphinx-needs release renamed one) fails to load, and is
+    never given its values in the wrong fields."""
+    import pickle
+
+    from sphinx_needs.data import SphinxNeedsData
+
+    from anchor_sop.speed.pickling import FieldsChanged, dumps
+
+    need = next(iter(SphinxNeedsData(site.env).get_needs_mutable().values()))
+    data = dumps(need)
+    assert pickle.loads(data) == need
+    renamed = data.replace(b"_core", b"_cora", 1)  # same length: the pickle stays whole
+    assert renamed != data
+    with pytest.raises(FieldsChanged, match="was pickled with the fields"):
+        pickle.loads(renamed)
 
 
 def test_the_environment_is_saved_with_each_group_of_pages_needs_apart(
@@ -888,8 +913,8 @@ def test_the_environment_is_saved_with_each_group_of_pages_needs_apart(
     from sphinx.environment import BuildEnvironment
     from sphinx_needs.data import SphinxNeedsData
 
-    from anchor_sop import envsave
-    from anchor_sop.envsave import FOLDER, UNSAVED, group_of
+    from anchor_sop.speed import envsave
+    from anchor_sop.speed.envsave import FOLDER, UNSAVED, group_of
 
     pickled = []  # the pages of each group pickled, as a set of their names
     write_group = envsave._write_group
@@ -1000,8 +1025,8 @@ def test_the_environment_is_saved_with_each_group_of_pages_needs_apart(
 
 
 def test_needs_json_is_the_file_sphinx_needs_writes(make_app, tmp_path):
-    """needs_file.py: the HTML build's needs.json, put together from each need's
-    entry, has the bytes of the one sphinx-needs' own ``needs`` builder writes."""
+    """The HTML build's needs.json is sphinx-needs' own: the bytes its ``needs``
+    builder writes, with no timestamp (the audit pack is reproducible)."""
     pages = {**snippet_pages(), "trace": TRACE_PAGE}
     write_pages(tmp_path / "src", pages)
     built = {}
@@ -1013,74 +1038,4 @@ def test_needs_json_is_the_file_sphinx_needs_writes(make_app, tmp_path):
         app.cleanup()
     assert {"BKP-03", "RM-04"} <= set(json.loads(built["needs"])["versions"][""]["needs"])
     assert built["html"] == built["needs"]
-
-
-def test_an_edit_makes_anew_only_the_needs_json_entries_of_the_pages_it_changed(
-    make_app, tmp_path, monkeypatch
-):
-    """needs_file.py: every other entry is the last build's; the file is the one a fresh
-    build writes. Entries kept by a build other than the one whose environment was
-    loaded are not taken, nor any while a need may depend on other pages' needs."""
-    from sphinx_needs.needsfile import NeedsList
-
-    made_file = tmp_path / "made.txt"  # an edit makes its exports in a forked process
-    stock_add_need = NeedsList.add_need
-
-    def counted_add_need(self, version, need) -> None:
-        with made_file.open("a") as stream:
-            stream.write(need["id"] + "\n")
-        stock_add_need(self, version, need)
-
-    def made() -> list[str]:
-        return sorted(made_file.read_text().split())
-
-    monkeypatch.setattr(NeedsList, "add_need", counted_add_need)
-    notes = {f"note-{n}": f"# Note {n}\n\nText.\n" for n in range(8)}
-    other = policy("Other Policy", "OTH", "2026-04-04")  # a rule nothing links
-    pages = {**snippet_pages(), "trace": TRACE_PAGE, "other": other, **notes}
-    edited, kept = tmp_path / "edited", tmp_path / "edited" / "_build" / "doctrees"
-
-    def build(srcdir, fresh: bool) -> bytes:
-        made_file.write_text("")
-        app = make_app("html", srcdir=srcdir, freshenv=fresh)
-        app.build()
-        app.cleanup()
-        assert warnings_of(app) == []
-        return (app.outdir / "needs.json").read_bytes()
-
-    def edit(page: str, old: str, new: str) -> list[str]:
-        """Edit ``page`` and rebuild: the entries made anew. needs.json is the one a
-        fresh build of the same pages writes."""
-        assert old in pages[page]
-        pages[page] = pages[page].replace(old, new)
-        (edited / f"{page}.md").write_text(pages[page])
-        built = build(edited, fresh=False)
-        made_anew = made()
-        write_pages(tmp_path / "fresh", pages)
-        assert built == build(tmp_path / "fresh", fresh=True)
-        return made_anew
-
-    write_pages(edited, pages)
-    build(edited, fresh=True)
-    every_need = len(made())
-    assert {"OTH-01", "BKP-03"} <= set(made())
-
-    # the retitled rule's page, and the pages whose needs link to it: the item that
-    # verifies it, the matrix row it governs
-    assert edit("policy", "{rule} Retention", "{rule} Kept daily") == [
-        "BKP-03",
-        "BKP-04",
-        "HAC-05",
-        "RM-04",
-    ]
-
-    # the entries kept before the last edit, as if that build had stopped first
-    before = (kept / "anchor-needs-json" / "html.pickle").read_bytes()
-    edit("policy", "Kept daily", "Kept weekly")
-    (kept / "anchor-needs-json" / "html.pickle").write_bytes(before)
-    assert len(edit("note-1", "Text.", "Other text.")) == every_need
-
-    # a needextend changes needs of other pages: every entry is made while one is there
-    extend = "```{needextend} BKP-04\n:system: Backup server\n```\n"
-    assert len(edit("note-2", "Text.", extend)) == every_need
-    assert len(edit("note-3", "Text.", "Other text.")) == every_need
+    assert b'"created"' not in built["html"]

@@ -82,14 +82,14 @@ def test_off_setting_silences_them(build):
 
 
 def test_fail_setting_stops_the_build(build):
-    from anchor_sop.lifecycle import LifecycleError
+    from anchor_sop.lifecycle.reviews import LifecycleError
 
     with pytest.raises(LifecycleError, match=r"2 overdue review\(s\) or expired exception\(s\)"):
         build(PAGES, anchor_lifecycle_enforcement="fail")
 
 
 def test_unknown_setting_is_refused(build):
-    from anchor_sop.lifecycle import LifecycleError
+    from anchor_sop.lifecycle.reviews import LifecycleError
 
     with pytest.raises(LifecycleError, match="set it to one of warn, fail, off"):
         build(PAGES, anchor_lifecycle_enforcement="strict")
@@ -216,7 +216,7 @@ def test_expired_exception_warns_until_removed_or_renewed(build):
 
 
 def test_expired_exception_fails_the_release_build(build):
-    from anchor_sop.lifecycle import LifecycleError
+    from anchor_sop.lifecycle.reviews import LifecycleError
 
     pages = {"current": PAGES["current"], "exceptions": EXCEPTION.format(expires="2026-11-20")}
     with pytest.raises(LifecycleError):

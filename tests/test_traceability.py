@@ -11,9 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 
-from anchor_sop.baseline import rebaseline
+from anchor_sop.exports.spreadsheet import workbook
 from anchor_sop.fingerprint import normalise
-from anchor_sop.xlsx import workbook
+from anchor_sop.traceability.baseline import rebaseline
 from conftest import warnings_of, write_pages
 
 POLICY = """# Access Policy
@@ -315,55 +315,35 @@ def test_xlsx_keeps_text_numbers_and_empty_cells(tmp_path):
     assert book.properties.created == datetime(2026, 4, 4, 12)
 
 
-def test_xlsx_columns_of_text_are_made_as_each_cell_would_be(tmp_path):
-    """xlsx.py: a column holding only text is made a column at a time. Its cells
-    are those made one by one, and they read back as written: markup as text,
-    white space kept at the ends, characters XML cannot hold dropped, an empty
-    text no cell."""
-    from anchor_sop.xlsx import BOLD, _cell, _sheet
-
+def test_xlsx_text_stays_text_and_every_sheet_has_a_filter(tmp_path):
+    """Text that looks like a formula, a number or an address is kept as text; an
+    empty text is no cell; every sheet's header row carries an autofilter."""
     rows = [
         ["ID", "Note", "Owner"],
-        ["A-01", " <b>&amp; \x01</b> ", ""],
-        ["A-02", "plain 'quoted' \"text\"", "Ops\x0b"],
+        ["A-01", "=SUM(A1:A2)", ""],
+        ["A-02", "0042", "https://example.invalid/x"],
         ["A-03", "", "\tlead"],
     ]
-
-    def cells(n: int, row: list[str]) -> str:
-        style = BOLD if n == 1 else 0
-        return "".join(_cell(f"{col}{n}", v, style) for col, v in zip("ABC", row, strict=True))
-
-    one_by_one = "".join(f'<row r="{n}">{cells(n, row)}</row>' for n, row in enumerate(rows, 1))
-    assert f"<sheetData>{one_by_one}</sheetData>" in _sheet(rows)
-
     path = tmp_path / "book.xlsx"
-    path.write_bytes(workbook({"Notes": rows}, datetime(2026, 4, 4, 12)))
-    sheet = load_workbook(path)["Notes"]
+    path.write_bytes(workbook({"Notes": rows, "Empty": [["ID"]]}, datetime(2026, 4, 4, 12)))
+    book = load_workbook(path)
+    sheet = book["Notes"]
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["ID", "Note", "Owner"],
-        ["A-01", " <b>&amp; </b> ", None],
-        ["A-02", "plain 'quoted' \"text\"", "Ops"],
+        ["A-01", "=SUM(A1:A2)", None],
+        ["A-02", "0042", "https://example.invalid/x"],
         ["A-03", None, "\tlead"],
     ]
+    assert sheet["B2"].data_type == "s"
+    assert sheet.auto_filter.ref == "A1:C4"
+    assert book["Empty"].auto_filter.ref == "A1"
 
 
-def test_xlsx_is_packed_at_zlibs_fastest_level():
-    """xlsx.py: the sheets are deflated at level 1 (the XLSX is made again in every
-    edit that changes a view), not the archive's default level."""
-    import io
-    import zipfile
-    import zlib
-
-    rows = [["ID", "Title"]] + [[f"A-{n:05}", f"Rule {n} is checked weekly"] for n in range(3000)]
-    book = zipfile.ZipFile(io.BytesIO(workbook({"Rules": rows}, datetime(2026, 4, 4))))
-    entry = book.getinfo("xl/worksheets/sheet1.xml")
-    assert entry.compress_type == zipfile.ZIP_DEFLATED
-
-    def deflated_size(level: int) -> int:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-        return len(packer.compress(book.read(entry)) + packer.flush())
-
-    assert entry.compress_size == deflated_size(1) != deflated_size(6)
+def test_xlsx_is_the_same_bytes_for_the_same_tables_and_moment():
+    rows = [["ID", "Title"]] + [[f"A-{n:05}", f"Rule {n} is checked weekly"] for n in range(300)]
+    first = workbook({"Rules": rows}, datetime(2026, 4, 4))
+    assert workbook({"Rules": rows}, datetime(2026, 4, 4)) == first
+    assert workbook({"Rules": rows}, datetime(2026, 4, 5)) != first
 
 
 def test_summary_links_the_exports(project):

@@ -1,7 +1,12 @@
 """Anchor SOP: the Sphinx extension behind the Anchor MSP field manual.
 
 Each component lives in a module of its own with a ``setup_*`` function that
-registers it; :func:`setup` calls them all.
+registers it; :func:`setup` calls them all. The subpackages say what the parts
+are for: ``directives`` (what authors write), ``traceability`` (links, the
+report and its views, changes, the baseline), ``lifecycle`` (reviews and the
+registers), ``exports``, ``audit`` (the audit pack and its PDF) and ``speed``
+(everything that patches or replaces a dependency's behaviour, behind the
+``anchor_speedups`` switch). The modules at the top are shared by them.
 """
 
 from __future__ import annotations
@@ -10,32 +15,25 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
-from .changes import setup_changes
-from .checklist import setup_checklist
-from .collector import setup_collector
+from .audit.pdf import setup_pdf
+from .directives.checklist import setup_checklist
+from .directives.exception import setup_exception
+from .directives.gaps import setup_gaps
+from .directives.matrix import setup_matrix
+from .directives.policy import setup_policy
+from .directives.sections import setup_sections
+from .directives.template import setup_template
 from .documents import check_unique_prefixes
-from .envsave import setup_envsave
-from .events import setup_events
-from .exports import NEEDS, add_export, setup_exports
-from .gaps import setup_gaps
+from .exports.files import setup_exports
 from .html import setup_html
 from .lifecycle import setup_lifecycle
-from .matrix import setup_matrix
-from .model import NEEDS_JSON
-from .navigation import setup_navigation
-from .needs_file import needs_json, setup_needs_json
 from .needs_model import configure_needs
-from .needs_pickle import setup_needs_pickle
-from .parallel import setup_parallel
-from .pdf import setup_pdf
-from .policy import setup_policy
 from .render import setup_render
-from .search import setup_search
-from .sections import setup_sections
+from .speed import setup_speed
 from .store import setup_store
-from .template import setup_template
-from .trace import setup_trace
-from .traceability import setup_traceability
+from .traceability.changes import setup_changes
+from .traceability.links import setup_trace
+from .traceability.report import setup_traceability
 
 __version__ = "0.1.0"
 
@@ -55,8 +53,8 @@ def _add_templates_path(_app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    setup_events(app)
-    setup_needs_pickle(app)
+    # first: the speedups are decided before any other configuration handler runs
+    setup_speed(app)
     app.setup_extension("sphinx_design")
     app.setup_extension("sphinx_needs")
     app.add_config_value("anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,))
@@ -70,25 +68,19 @@ def setup(app: Sphinx) -> dict:
     setup_store(app)
     setup_render(app)
     setup_exports(app)
-    add_export(app, NEEDS_JSON, needs_json, follows=NEEDS)
-    setup_needs_json(app)
     setup_html(app)
-    setup_navigation(app)
-    setup_search(app)
     setup_policy(app)
     setup_checklist(app)
     setup_template(app)
     setup_matrix(app)
     setup_sections(app)
     setup_gaps(app)
+    setup_exception(app)
     setup_lifecycle(app)
     setup_trace(app)
     setup_traceability(app)
     setup_changes(app)
     setup_pdf(app)
-    setup_collector(app)
-    setup_parallel(app)
-    setup_envsave(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,

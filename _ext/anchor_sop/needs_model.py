@@ -29,8 +29,8 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     """
     config.needs_types = [dict(t, style="node") for t in NEED_TYPES]
     # without their target types: sphinx-needs would check every link's target in
-    # every build (0.05 s at 20,000 needs) and warn without a fix; anchor_sop.trace
-    # checks them where each link is written, with one
+    # every build and warn without a fix; anchor_sop.traceability.links checks them
+    # where each link is written, with one
     config.needs_links = {
         name: {key: value for key, value in spec.items() if key != "target_types"}
         for name, spec in NEED_LINKS.items()
@@ -38,16 +38,15 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     config.needs_fields = {name: dict(spec) for name, spec in NEED_FIELDS.items()}
     config.needs_id_required = True
     config.needs_id_regex = ID_REGEX.pattern
-    # needs.json is the auditors' machine-readable export, written by
-    # anchor_sop.needs_file; without a timestamp, the same sources give the same
-    # bytes (the audit pack is reproducible)
-    config.needs_build_json = False
+    # needs.json is the auditors' machine-readable export, sphinx-needs' own; without
+    # a timestamp, the same sources give the same bytes (the audit pack is reproducible)
+    config.needs_build_json = True
     config.needs_reproducible_json = True
     # sphinx-needs would check every need against the field and link schemas on
-    # every build, a no-op one too (seconds at 20,000 needs). The fields are
-    # text the directives set, and anchor_sop.trace checks the links, with a fix.
+    # every build, a no-op one too. The fields are text the directives set, and
+    # anchor_sop.traceability.links checks the links, with a fix.
     config.needs_schema_validation_enabled = False
-    # reported by anchor_sop.trace instead, with a fix (one warning per mistake)
+    # reported by anchor_sop.traceability.links instead, with a fix (one warning per mistake)
     config.suppress_warnings = [*config.suppress_warnings, "needs.link_outgoing"]
 
 

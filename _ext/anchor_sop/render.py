@@ -11,7 +11,7 @@ A need renders as::
         <trace_list need_id="BKP-03" link="verifies_back" label="Verified by">
 
 ``trace_list`` is a placeholder: the links it shows are known only once every
-document has been read, so :mod:`anchor_sop.trace` replaces it when the page
+document has been read, so :mod:`anchor_sop.traceability.links` replaces it when the page
 is written.
 
 Every such placeholder of the extension is replaced on ``RESOLVE_EVENT``,
@@ -28,13 +28,12 @@ from typing import NamedTuple
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 from .model import STATE_COLORS
-from .rowcache import html_writes_rows, kept_rows
+from .speed.rowcache import kept_rows, writes_rows
 
 RESOLVE_EVENT = "anchor-sop-resolve"
 
@@ -51,7 +50,6 @@ class ResolvePlaceholders(SphinxPostTransform):
 def setup_render(app: Sphinx) -> None:
     app.add_event(RESOLVE_EVENT)
     app.add_post_transform(ResolvePlaceholders)
-    app.add_config_value("anchor_fast_tables", True, "html", types=(bool,))
     app.add_post_transform(ExpandTableRows)
 
 
@@ -114,38 +112,16 @@ def placeholder(
     return node
 
 
-class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """Nodes the HTML writer makes as it writes the page: ``make()`` returns them.
-
-    The only child is their text, for the search index, which Sphinx feeds
-    before the page is written. In a parallel build the main process resolves
-    every page and a worker writes it, so the nodes are made in the worker;
-    every post-transform and ``doctree-resolved`` handler walks one node
-    instead of theirs. Made only where the HTML translator writes it
-    (:func:`anchor_sop.rowcache.html_writes_rows`); otherwise the nodes
-    themselves are put in the tree at once.
-    """
-
-
-def made_when_written_or_now(
-    env: BuildEnvironment, make: Callable[[], list[nodes.Node]], text: str
-) -> list[nodes.Node]:
-    """``make``'s nodes, or where the HTML translator writes them, the node that makes them."""
-    if html_writes_rows(env):
-        return [made_when_written("", nodes.Text(text), make=make)]
-    return make()
-
-
 class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """The body rows of a table, kept out of the document tree.
 
     ``rows`` holds a :class:`TableRow` per row; ``page`` is the page the rows
     were made for. The only child is the text of every cell, for the search
-    index. The HTML writer writes the rows straight from ``rows``
-    (:mod:`anchor_sop.html`); for every other format, and with
-    ``anchor_fast_tables = False``, :class:`ExpandTableRows` makes them docutils
-    rows, the same HTML. A view of 10,000 rows is then one node to every
-    post-transform instead of 150,000.
+    index. With the ``tables`` speedup the HTML writer writes the rows straight
+    from ``rows`` (:mod:`anchor_sop.speed.tables`); otherwise, and for every
+    other format, :class:`ExpandTableRows` makes them docutils rows, the same
+    HTML. A view of 10,000 rows is then one node to every post-transform
+    instead of 150,000.
     """
 
 
@@ -153,7 +129,7 @@ class TableRow(NamedTuple):
     """One body row: its cells, made when it is written, or the HTML the last build kept."""
 
     #: ``(function name, recipe)`` for a row made from a recipe (see
-    #: :mod:`anchor_sop.rowcache`); ``None`` for a row that is not kept.
+    #: :mod:`anchor_sop.speed.rowcache`); ``None`` for a row that is not kept.
     key: Hashable | None
     #: Makes the row's cells, a paragraph each; ``None`` for a kept row.
     cells: Callable[[], list[nodes.paragraph]] | None
@@ -198,8 +174,8 @@ def recipe_table(
     whose recipe the last build of ``page`` wrote is taken as it wrote it.
     The others are made here for their text (the search index reads it before
     the page is written) and again when written, so the rows of a view never
-    all exist as nodes at once: at 20,000 needs the matrix and reverse views
-    were about 500 MB of nodes, held until their pages were written.
+    all exist as nodes at once (in a large project the matrix and reverse
+    views were the build's peak of memory, held until their pages were written).
     """
     kept = kept_rows(app, page)
     rows = []
@@ -244,8 +220,8 @@ class ExpandTableRows(SphinxPostTransform):
     default_priority = 450  # after the placeholders' tables are made (400)
 
     def run(self, **_kwargs) -> None:
-        if html_writes_rows(self.env):
-            return  # written by the HTML translator, kept rows included
+        if writes_rows(self.app):
+            return  # written by the HTML translator (the tables speedup), kept rows included
         for node in list(self.document.findall(table_rows)):
             rows = []
             for table_row in node["rows"]:
@@ -289,8 +265,7 @@ def _relative_uri(app: Sphinx, fromdocname: str, docname: str) -> str:
 
 #: A need as a link to it shows it: its ID, its page and its title. Plain values (a
 #: row recipe holds them) in a plain tuple: a view's kept rows hold one per need, and
-#: a named tuple is pickled and unpickled through a Python call per object (at 20,000
-#: needs the matrix's kept rows loaded in 0.25 s that way, 0.08 s as plain tuples).
+#: a named tuple is pickled and unpickled through a Python call per object.
 NeedRef = tuple[str, str, str]
 
 

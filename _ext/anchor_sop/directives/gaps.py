@@ -21,9 +21,9 @@ from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .diagnostics import report
-from .render import RESOLVE_EVENT, link_to
-from .store import EVERYTHING, Gap, all_gaps, doc_store
+from ..diagnostics import report
+from ..render import RESOLVE_EVENT, link_to
+from ..store import EVERYTHING, Gap, all_gaps, doc_store
 
 
 class gap_list(nodes.General, nodes.Element):  # noqa: N801

@@ -14,12 +14,12 @@ pages, the warnings and the exports all read.
   reviewed link "ITEM verifies RULE", the rule's fingerprint at review
   (:mod:`anchor_sop.fingerprint`). A link whose rule's fingerprint differs is
   *suspect* (a warning at the rule); a link missing from the file is
-  *unreviewed*. ``python -m anchor_sop.baseline`` re-baselines.
+  *unreviewed*. ``python -m anchor_sop.traceability.baseline`` re-baselines.
 - **Views** (``traceability`` directive): summary, coverage, matrix, reverse,
   gaps, responsibility; tables marked ``anchor-sortable`` get a filter box and
   sortable columns in the browser (static/anchor-sop.js).
 - **Exports**: the rows of ``traceability.csv`` and ``traceability.xlsx``
-  (written by :mod:`anchor_sop.exports`).
+  (written by :mod:`anchor_sop.exports.files`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
-from .diagnostics import report
-from .exports import add_export, csv_bytes, writes_exports, xlsx_bytes
-from .model import (
+from ..diagnostics import report
+from ..exports.files import add_export, csv_bytes, writes_exports, xlsx_bytes
+from ..model import (
     ACCOUNTABLE,
     DOC_STATUS,
     DOMAIN,
@@ -55,7 +55,7 @@ from .model import (
     TRACE_XLSX,
     VERIFIES,
 )
-from .render import (
+from ..render import (
     RESOLVE_EVENT,
     NeedRef,
     id_link,
@@ -66,7 +66,7 @@ from .render import (
     simple_table,
     state_badge,
 )
-from .store import EVERYTHING, all_documents, doc_store
+from ..store import EVERYTHING, all_documents, doc_store
 
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
 

@@ -1,20 +1,19 @@
 """The files an HTML build writes beside its pages, for auditors and tools.
 
-Each component declares its files with :func:`add_export` (a name, a
-function that makes the file's bytes, and what the file follows); they are
-written once the build has finished, and only when what they follow changed:
-an export of the aggregate views when an aggregate page was written, an export
-of every need (needs.json) when a page was read. A no-op rebuild keeps them
-all; a prose edit keeps the views' exports. In an edit (a build that reads
-few pages) the exports are made in a forked process from the moment the needs
-are final, while the pages are written: the write worker Sphinx starts for
-the last pages leaves a core idle. That process writes them into a folder
-beside the doctrees, not back through a pipe (needs.json alone is 28 MB at
-20,000 needs); the main process still decides which to write, when the build
-has finished, and moves those into place. CSV is UTF-8 with a header row;
-XLSX has one sheet per table, a frozen header and fitted column widths. Each is
-the same bytes for the same sources and build date (:mod:`anchor_sop.archive`),
-so the audit pack is reproducible.
+Each component declares its files with :func:`add_export` (a name and a
+function that makes the file's bytes). They are written once the build has
+finished, and only when an aggregate page (a view, a register) was written:
+a prose edit or a no-op rebuild keeps them. ``needs.json`` is sphinx-needs'
+own (``needs_build_json``). CSV is UTF-8 with a header row; the XLSX is made
+by :mod:`anchor_sop.exports.spreadsheet`. Each is the same bytes for the same
+sources and build date, so the audit pack is reproducible.
+
+With the ``parallel`` speedup (:mod:`anchor_sop.speed`), an edit (a build that
+reads few pages) makes them in a process forked once the needs are final,
+while the pages are written: the write worker Sphinx starts for the last
+pages leaves a core idle. That process writes them into a folder beside the
+doctrees; the main process still decides which to write when the build has
+finished, and moves those into place.
 """
 
 from __future__ import annotations
@@ -28,11 +27,12 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util.parallel import ParallelTasks
 
-from . import clock
-from .parallel import reads_few_pages
-from .render import RESOLVE_EVENT
-from .store import pages_read, shows_every_page
-from .xlsx import workbook
+from .. import clock
+from ..render import RESOLVE_EVENT
+from ..speed.parallel import reads_few_pages
+from ..speed.switch import is_on
+from ..store import pages_read, shows_every_page
+from .spreadsheet import workbook
 
 Rows = Sequence[Sequence[object]]
 #: Builders whose output folder is a site the exports sit beside (not a PDF).
@@ -43,14 +43,9 @@ def writes_exports(app: Sphinx) -> bool:
     return app.builder.name in EXPORTING_BUILDERS
 
 
-#: What an export follows: the aggregate views, or every need.
-VIEWS, NEEDS = "views", "needs"
-
-
-def add_export(
-    app: Sphinx, filename: str, make: Callable[[Sphinx], bytes], follows: str = VIEWS
-) -> None:
-    app.anchor_sop_exports[filename] = (make, follows)
+def add_export(app: Sphinx, filename: str, make: Callable[[Sphinx], bytes]) -> None:
+    """Write ``make(app)`` as ``filename`` beside the pages whenever the views change."""
+    app.anchor_sop_exports[filename] = make
 
 
 def csv_bytes(rows: Rows) -> bytes:
@@ -76,15 +71,15 @@ def _made_folder(app: Sphinx) -> Path:
 def _make_into_folder(app: Sphinx) -> None:
     """Make every export into the folder (in the forked process)."""
     folder = _made_folder(app)
-    for name, (make, _follows) in app.anchor_sop_exports.items():
+    for name, make in app.anchor_sop_exports.items():
         (folder / name).write_bytes(make(app))
 
 
 def _make_early(app: Sphinx, _builder) -> None:
-    """In an edit that read pages (needs.json will change), make the exports in a
-    forked process; Sphinx's tasks carry its warnings and errors back."""
+    """In an edit that read pages, make the exports in a forked process; Sphinx's
+    tasks carry its warnings and errors back."""
     app.anchor_sop_made = None
-    if writes_exports(app) and pages_read(app) and reads_few_pages(app):
+    if writes_exports(app) and pages_read(app) and is_on(app, "parallel") and reads_few_pages(app):
         folder = _made_folder(app)
         shutil.rmtree(folder, ignore_errors=True)  # what an interrupted build left
         folder.mkdir(parents=True)
@@ -103,12 +98,9 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
         if early is not None:
             early.join()
         outdir = Path(app.outdir)
-        changed = {
-            VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
-            NEEDS: pages_read(app),
-        }
-        for name, (make, follows) in app.anchor_sop_exports.items():
-            if changed[follows] or not (outdir / name).is_file():
+        changed = getattr(app, "anchor_sop_wrote_pages", False)
+        for name, make in app.anchor_sop_exports.items():
+            if changed or not (outdir / name).is_file():
                 if early is None:
                     (outdir / name).write_bytes(make(app))
                 else:

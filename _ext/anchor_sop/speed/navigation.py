@@ -14,7 +14,7 @@ builder), under a digest of what furo's tree is made from: every page's table
 of contents and title, the toctrees, section numbers, tags, the builder, the
 versions and this package's source. A build in which none of them changed (an
 edit of a page's body) takes the kept tree instead of resolving the whole
-toctree again (0.4-0.6 s at 20,000 needs). Each page's table of contents and
+toctree again. Each page's table of contents and
 title enter the digest as text, kept with the environment and made again only
 for the pages a build read.
 
@@ -22,17 +22,14 @@ With each page it writes, Sphinx writes every page whose toctree lists it,
 for the title the toctree may show. A build that finishes writing records the
 digest; the next build skips those pages when the digest is the same (no
 title, table of contents or toctree changed since), which leaves the pages
-byte for byte as they were (0.5 s of a 20,000-need edit: three section
-pages with a toctree of 500 entries each). A build that read a page removes
+byte for byte as they were (in a large project, section pages with a toctree
+of hundreds of entries). A build that read a page removes
 the record as writing starts, so if it is interrupted it leaves none; a
 build that fails leaves its predecessor's, and Sphinx reads and writes
 everything after a failure.
 
-The same place makes furo's navigation valid: its expand checkboxes lose
-``role="switch"``, which would require an ``aria-checked`` a checkbox does not
-need, and its captions (``role="heading"``) get the required ``aria-level``.
-``anchor_fast_navigation = False`` restores furo's own computation (and keeps
-the ARIA fixes).
+The tree it writes has the ARIA fixes of :func:`anchor_sop.html.valid_aria`
+already. Without the speedup furo computes the tree itself.
 """
 
 from __future__ import annotations
@@ -49,8 +46,9 @@ from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from ..store import pages_purged, pages_read
 from .rowcache import code_version, read_kept, write_kept
-from .store import pages_purged, pages_read
+from .switch import is_on
 
 #: The arguments furo passes to ``toctree()`` for the sidebar.
 FURO_TOCTREE_ARGS = {"collapse": False, "titles_only": True, "maxdepth": -1, "includehidden": True}
@@ -80,13 +78,6 @@ class NavItem:
 class NavGroup:
     caption_html: str | None
     items: list[NavItem]
-
-
-def valid_aria(tree: str) -> str:
-    """furo's navigation with the ARIA fixes (see the module's docstring)."""
-    return tree.replace(' role="switch"', "").replace(
-        'class="caption" role="heading"', 'class="caption" role="heading" aria-level="2"'
-    )
 
 
 class Navigation:
@@ -226,7 +217,11 @@ def _inputs_digest(app: Sphinx) -> str:
 def _note_toc_texts(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Each page's table of contents and title as text, for the digest, kept with the
     environment (``env-get-updated``, before it is saved): only the pages this build
-    read are written out again (1,000 pages took 0.09 s in every edit)."""
+    read are written out again. A build without the speedup drops them: the next
+    one with it makes them all anew."""
+    if not is_on(app, "navigation"):
+        vars(env).pop("anchor_sop_toc_texts", None)
+        return []
     texts: dict[str, tuple[str, str]] = getattr(env, "anchor_sop_toc_texts", {})
     for docname in pages_purged(app) | (texts.keys() - env.tocs.keys()):
         texts.pop(docname, None)
@@ -255,9 +250,9 @@ def kept_or_read(app: Sphinx) -> Navigation:
 
 
 def _fast(app: Sphinx) -> bool:
-    """Fast navigation is for the page-per-document ``html`` builder (singlehtml and
+    """The speedup is for the page-per-document ``html`` builder (singlehtml and
     dirhtml link differently and keep furo's own computation)."""
-    return app.config.anchor_fast_navigation and app.builder.name == "html"
+    return is_on(app, "navigation") and app.builder.name == "html"
 
 
 def _navigation(app: Sphinx) -> Navigation:
@@ -320,17 +315,12 @@ def _skip_furo_tree(app: Sphinx, _pagename, _templatename, context, _doctree) ->
 
 
 def _set_tree(app: Sphinx, pagename, _templatename, context, _doctree) -> None:
-    """After furo: the sidebar tree, from the tree read once."""
-    if "furo_navigation_tree" not in context:
-        return
-    if _fast(app) and "toctree" in context:
+    """After furo: the sidebar tree, from the tree read once (its ARIA already valid)."""
+    if "furo_navigation_tree" in context and "toctree" in context and _fast(app):
         context["furo_navigation_tree"] = _navigation(app).render(pagename)
-    else:
-        context["furo_navigation_tree"] = valid_aria(context["furo_navigation_tree"])
 
 
 def setup_navigation(app: Sphinx) -> None:
-    app.add_config_value("anchor_fast_navigation", True, "html", types=(bool,))
     # before the environment is saved (envsave, priority 1000)
     app.connect("env-get-updated", _note_toc_texts)
     app.connect("write-started", _forget)

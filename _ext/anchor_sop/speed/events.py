@@ -6,17 +6,16 @@ the line is a log record like any other. So:
 
 - sphinx-needs emits ``needs-before-post-processing`` and
   ``needs-before-sealing`` with the dictionary of all needs, which nothing in
-  this project listens to: at 20,000 needs the two ``repr()`` calls took
-  1.1 s of every build.
+  this project listens to: ``repr()`` puts every need into words, twice.
 - ``html-page-context`` carries the page's whole body: a write worker put each
   page into words, and sent the words back to the main process with its log
-  records (19.5 MB for the chunk of pages holding the two largest views, at
-  20,000 needs), for a line nobody reads.
+  records, for a line nobody reads.
 
-So, unless the build prints debug lines (``-vv``), the application's event
-manager calls an event's listeners as Sphinx does (by priority; an error in a
-listener is raised as Sphinx raises it) without that line, and returns at once
-from an event nobody listens to. At ``-vv`` Sphinx's own ``emit`` runs.
+So, unless the build prints debug lines (``-vv``), this application's event
+manager (its class swapped at ``config-inited``) calls an event's listeners as
+Sphinx does (by priority; an error in a listener is raised as Sphinx raises
+it) without that line, and returns at once from an event nobody listens to.
+At ``-vv`` Sphinx's own ``emit`` runs.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ from sphinx.errors import ExtensionError, SphinxError
 from sphinx.events import EventManager
 from sphinx.locale import __
 from sphinx.util.inspect import safe_getattr
+
+from .switch import when_on
 
 #: Sphinx's verbosity from which debug lines are printed (``-vv``).
 _DEBUG_VERBOSITY = 2
@@ -63,8 +64,13 @@ class QuietEventManager(EventManager):
         return results
 
 
-def setup_events(app: Sphinx) -> None:
-    # The manager is created with the application, before any extension is
-    # set up; only its class changes, so its listeners and events stay.
+@when_on("events")
+def _quiet(app: Sphinx, _config: object) -> None:
+    # only the class of this application's manager changes: its listeners and events stay
     if type(app.events) is EventManager:
         app.events.__class__ = QuietEventManager
+
+
+def setup_events(app: Sphinx) -> None:
+    # right after the speedups are decided (priority 0)
+    app.connect("config-inited", _quiet, priority=1)

@@ -1,6 +1,6 @@
 """Re-baseline the reviewed links after a person re-reviewed them.
 
-    python -m anchor_sop.baseline NEEDS_JSON BASELINE_JSON [ID ...]
+    python -m anchor_sop.traceability.baseline NEEDS_JSON BASELINE_JSON [ID ...]
 
 Writes, for each link "ITEM verifies RULE" in NEEDS_JSON, the rule's current
 fingerprint into BASELINE_JSON. With IDs, only the links that touch those
@@ -17,8 +17,8 @@ import argparse
 import json
 from pathlib import Path
 
-from .model import FINGERPRINT, ITEM, RULE, VERIFIES
-from .traceability import link_key
+from ..model import FINGERPRINT, ITEM, RULE, VERIFIES
+from .report import link_key
 
 
 def current_links(needs: dict) -> dict[str, str]:

@@ -38,10 +38,10 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .diagnostics import report
-from .model import ACCOUNTABLE, DOMAIN, GOVERNED_BY, PREFIX_REGEX
-from .needs_model import check_need_id, create_need, replace_need_directive
-from .render import badge, placeholder
+from ..diagnostics import report
+from ..model import ACCOUNTABLE, DOMAIN, GOVERNED_BY, PREFIX_REGEX
+from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..render import badge, placeholder
 
 ROW_KEYS = {"id", "domain", "accountable", "cells", "governed-by"}
 NONE_MARK = "—"

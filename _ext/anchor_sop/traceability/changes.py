@@ -34,9 +34,9 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
-from .diagnostics import report
-from .exports import add_export, csv_bytes
-from .model import (
+from ..diagnostics import report
+from ..exports.files import add_export, csv_bytes
+from ..model import (
     CHANGES_CSV,
     DOC_OWNER,
     DOC_REVIEWED,
@@ -46,8 +46,8 @@ from .model import (
     NEED_TYPES,
     NEEDS_JSON,
 )
-from .render import RESOLVE_EVENT, id_link, need_ref, simple_table
-from .store import EVERYTHING, doc_store
+from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
+from ..store import EVERYTHING, doc_store
 
 Need = Mapping[str, Any]
 

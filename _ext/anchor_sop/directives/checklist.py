@@ -29,11 +29,11 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .diagnostics import report
-from .documents import DocumentDirective, document_fields
-from .model import ITEM, VERIFIES
-from .needs_model import check_need_id, create_need, replace_need_directive
-from .render import id_badge, need_body, permalink, placeholder
+from ..diagnostics import report
+from ..documents import DocumentDirective, document_fields
+from ..model import ITEM, VERIFIES
+from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..render import id_badge, need_body, permalink, placeholder
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
 CURRENT_CHECKLIST = "anchor_sop_checklist"

@@ -15,9 +15,9 @@ address suffixes, the versions of Sphinx, docutils, sphinx-design and furo
 
 The rows are kept per builder and page in the doctree folder, one file per
 page: each page is written by one process of a build, so no two processes
-write the same file. Only the HTML builders with ``anchor_fast_tables`` use
-them (:mod:`anchor_sop.html`); other formats make every row. The kept
-sidebar (:mod:`anchor_sop.navigation`) is read and written the same way.
+write the same file. Only the HTML builders with the ``tables`` speedup use
+them (:mod:`anchor_sop.speed.tables`); other formats make every row. The kept
+sidebar (:mod:`anchor_sop.speed.navigation`) is read and written the same way.
 """
 
 from __future__ import annotations
@@ -32,20 +32,22 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
+
+from .switch import is_on
 
 #: The row's HTML (between ``<tr>`` and ``</tr>``) and each text of its cells.
 Kept = tuple[str, tuple[str, ...]]
 
 
-def html_writes_rows(env: BuildEnvironment) -> bool:
-    """Whether the HTML translator writes table rows itself (and keeps them)."""
-    return env._builder_cls.format == "html" and env.config.anchor_fast_tables
+def writes_rows(app: Sphinx) -> bool:
+    """Whether the HTML translator writes table rows itself and keeps them (the
+    ``tables`` speedup, in an HTML builder)."""
+    return is_on(app, "tables") and app.builder.format == "html"
 
 
 def kept_rows(app: Sphinx, page: str) -> dict[Hashable, Kept]:
     """The rows kept for ``page`` by the last build, when they still apply."""
-    if not html_writes_rows(app.env):
+    if not writes_rows(app):
         return {}
     path = _file(app.doctreedir, app.builder.name, page)
     return read_kept(path, _context(app.builder, page)) or {}
@@ -74,10 +76,9 @@ def write_kept(path: Path, context: Hashable, value: Any, *, plain: bool = False
     A *plain* value (strings, numbers, ``None``, tuples and dictionaries, a few
     levels deep, no object's identity needed) is pickled without the pickler's
     memo (its ``fast`` mode, which refuses deep nesting; documented as
-    deprecated since Python 2, it works as ever in 3.8 to 3.13): at 20,000
-    needs the matrix's kept rows (14 MB) were pickled in 0.07-0.09 s and
-    loaded in 0.10 s with it, and now in 0.02-0.03 s and 0.06 s; the file is
-    8% larger.
+    deprecated since Python 2, it works as ever in 3.8 to 3.13): a view's kept
+    rows are many small tuples whose identity nobody reads, and the memo
+    roughly triples the time to pickle them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}")
@@ -107,9 +108,9 @@ def _context(builder, page: str) -> tuple:
 def code_version() -> tuple[str, ...]:
     """What kept HTML depends on besides its inputs: the versions of the markup
     writers and this package's source (the kept rows and sidebar drop with it)."""
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent
     source = hashlib.sha256()
-    for module in sorted(package.glob("*.py")):
+    for module in sorted(package.rglob("*.py")):
         source.update(module.read_bytes())
     return (
         version("sphinx"),

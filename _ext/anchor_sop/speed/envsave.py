@@ -2,11 +2,10 @@
 only when one of its pages changed; put in place once the build has finished.
 
 After reading, Sphinx pickles the whole build environment in the main
-process, before it resolves the needs and writes a page. At 20,000 needs that
-is 0.9 s, 0.72 s of it sphinx-needs' needs (15.6 of 24.8 MB), in every build
-that read a page, though an edit changes the needs of one page. (A process
-forked to save it instead cost the other core 1.2-1.4 s and the main process
-0.2-0.4 s of copy-on-write faults while both ran.)
+process, before it resolves the needs and writes a page; most of it is
+sphinx-needs' needs, in every build that read a page, though an edit changes
+the needs of one page. (A process forked to save it instead cost more than
+it saved, in copy-on-write faults while both ran.)
 
 So, at the last ``env-get-updated`` handler (the last code before Sphinx
 pickles the environment), the environment's class is swapped for one that
@@ -17,11 +16,11 @@ pickles:
   needs are in a file named by the hash of its bytes. Only the groups of the
   pages whose needs sphinx-needs dropped since the environment was loaded (a
   page read again or removed: :func:`~anchor_sop.store.pages_purged`) are
-  pickled anew, with the
-  needs of no page (sphinx-needs' external needs); every other group keeps
-  its file. The environment records each group's file and the needs' order,
-  and loading it loads the files and gives back the needs in that order.
-  Files no saved environment names are deleted.
+  pickled anew (:func:`anchor_sop.speed.pickling.dumps`), with the needs of no
+  page (sphinx-needs' external needs); every other group keeps its file. The
+  environment records each group's file and the needs' order, and loading it
+  loads the files and gives back the needs in that order. Files no saved
+  environment names are deleted.
 - the environment itself to a partial file beside Sphinx's, while Sphinx's
   own file gets a placeholder that does not load. When the build has
   finished, the partial file is put in place.
@@ -44,10 +43,12 @@ from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.data import SphinxNeedsData
 
-from .store import pages_purged
+from ..store import pages_purged
+from .pickling import dumps
+from .switch import when_on
 
-#: How many groups the pages' needs are saved in. An edit pickles one group (at
-#: 20,000 needs on 1,000 pages: about 300 needs); loading reads every file.
+#: How many groups the pages' needs are saved in. An edit pickles one group;
+#: loading reads every file.
 GROUPS = 64
 
 #: The group of the needs of no page (sphinx-needs' external needs), saved every time.
@@ -154,7 +155,7 @@ def _save_needs(app: Sphinx, env: BuildEnvironment, needs: dict) -> _SavedNeeds:
 
 
 def _write_group(folder: Path, members: dict) -> str:
-    data = pickle.dumps(members, pickle.HIGHEST_PROTOCOL)
+    data = dumps(members)
     name = f"{hashlib.blake2b(data, digest_size=16).hexdigest()}.pickle"
     path = folder / name
     if not path.exists():
@@ -177,6 +178,7 @@ def _partial_file(app: Sphinx) -> Path:
     return Path(app.doctreedir) / f"{ENV_PICKLE_FILENAME}.partial"
 
 
+@when_on("environment", otherwise=())
 def _save_at_the_end(app: Sphinx, env: BuildEnvironment) -> list[str]:
     if type(env) is BuildEnvironment:
         env.__class__ = _SavedAtTheEnd
@@ -189,6 +191,7 @@ def _not_saved(app: Sphinx, _builder: object) -> None:
         app.env.__class__ = BuildEnvironment
 
 
+@when_on("environment")
 def _put_in_place(app: Sphinx, exception: Exception | None) -> None:
     _not_saved(app, None)
     partial = _partial_file(app)

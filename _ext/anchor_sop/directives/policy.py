@@ -19,12 +19,12 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .diagnostics import report
-from .documents import DocumentDirective, document_fields, page_title
-from .fingerprint import fingerprint
-from .model import EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
-from .needs_model import check_need_id, create_need, replace_need_directive
-from .render import need_body, need_title, permalink, placeholder
+from ..diagnostics import report
+from ..documents import DocumentDirective, document_fields, page_title
+from ..fingerprint import fingerprint
+from ..model import EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..render import need_body, need_title, permalink, placeholder
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"

@@ -3,9 +3,8 @@
 Sphinx reads in chunks of about 70 pages, each in a worker forked from the
 main process, and each worker sends back the whole build environment, pickled:
 the environment as it was forked, holding every chunk merged so far, plus its
-own pages. At 20,000 needs the environment is about 25 MB, some 3 s to load;
-loading the fifteen chunks' environments took the main process 25 s of a cold
-build, while it read nothing itself.
+own pages. In a large project, loading those environments takes the main
+process most of a cold build, while it reads nothing itself.
 
 So a build that reads most pages splits them into one contiguous share per
 process: workers are forked first, before any page is read, and send back
@@ -19,8 +18,8 @@ Sphinx's one fewer. Sphinx leaves a process to the main one, which resolves
 every page and hands them on in chunks; but a chunk it has resolved starts
 only when it hands on the next, so its one worker waited between chunks, the
 resolved pages piled up in the main process, and each later worker was forked
-from that larger process (at 20,000 needs the peak: 603 MB). With a second
-worker the pile stays short (489 MB), in the same time.
+from that larger process (the build's peak of memory). With a second worker
+the pile stays short, in the same time.
 
 In an edit, the pages drawn from every page (views, registers:
 ``DocStore.shows``) are resolved and handed on first, right after the page
@@ -29,8 +28,8 @@ they came last ("trace-..."), so the largest views were written by one
 worker after the main process had resolved everything, while it waited;
 first, they are written while it resolves the other pages. A cold build
 keeps Sphinx's order: the worker given the views early, with some seventy
-other pages, raised its peak (467 to 533 MB at 20,000 needs) for no time
-that could be told from noise.
+other pages, raised its peak of memory for no time that could be told from
+noise.
 """
 
 from __future__ import annotations
@@ -44,7 +43,9 @@ from sphinx.locale import __
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, parallel_available
 
-from .store import shows_every_page
+from ..store import shows_every_page
+from .pickling import dumps
+from .switch import is_on, when_on
 
 
 def reads_few_pages(app: Sphinx) -> bool:
@@ -54,8 +55,9 @@ def reads_few_pages(app: Sphinx) -> bool:
 
 
 def _read_few_in_main_process(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    # decided with every speedup's handlers, the collector's too
     app.anchor_sop_reads_few = 2 * len(docnames) < len(env.found_docs)
-    if app.parallel > 1 and app.anchor_sop_reads_few:
+    if is_on(app, "parallel") and app.parallel > 1 and app.anchor_sop_reads_few:
         # Sphinx checks app.parallel right after this event, before reading
         app.anchor_sop_parallel = app.parallel
         app.parallel = 1
@@ -71,6 +73,7 @@ def _parallel_read_allowed(app: Sphinx) -> bool:
     )
 
 
+@when_on("parallel")
 def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Read every page to read (runs last at ``env-before-read-docs``), then leave
     Sphinx nothing to read; ``env-updated`` gives the pages back as read."""
@@ -87,7 +90,7 @@ def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     def read_share(share: list[str]) -> bytes:
         for docname in share:
             builder.read_doc(docname, _cache=False)  # doctrees go to disk, not to memory
-        return pickle.dumps(env, pickle.HIGHEST_PROTOCOL)
+        return dumps(env)
 
     read: dict[str, bytes] = {}  # each worker's environment, by its share's first page
 
@@ -112,6 +115,7 @@ def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     docnames.clear()
 
 
+@when_on("parallel", otherwise=())
 def _pages_read_in_shares(app: Sphinx, _env: BuildEnvironment) -> list[str]:
     # Sphinx writes the pages it read (none, here) and those env-updated returns
     read = getattr(app, "anchor_sop_read_in_shares", [])
@@ -119,6 +123,7 @@ def _pages_read_in_shares(app: Sphinx, _env: BuildEnvironment) -> list[str]:
     return read
 
 
+@when_on("parallel")
 def _one_writer_per_process(app: Sphinx, _builder) -> None:
     # Sphinx writes with app.parallel - 1 workers, read after this event
     if app.parallel > 1:
@@ -146,6 +151,7 @@ def _aggregate_pages_first(env: BuildEnvironment, docnames: Sequence[str]) -> li
     return [first, *aggregate, *others]
 
 
+@when_on("parallel")
 def _write_aggregate_pages_first(app: Sphinx) -> None:
     # Sphinx's write_documents hands its sorted pages to this method
     builder = app.builder

@@ -2,8 +2,8 @@
 
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
 sphinx-needs' resolved data: plain values (:class:`Listing`) and their words,
-whose nodes the HTML translator makes as it writes the page
-(:class:`~anchor_sop.render.made_when_written`).
+whose nodes are made at once, or with the ``tables`` speedup by the HTML
+translator as it writes the page (:mod:`anchor_sop.speed.tables`).
 
 Because a page shows links written on other pages, an incremental build
 rewrites, besides the pages it re-read, every page whose needs link to or
@@ -32,18 +32,18 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
-from .diagnostics import report
-from .model import NEED_LINKS, VERIFIES, backlink
-from .render import (
+from ..diagnostics import report
+from ..model import NEED_LINKS, VERIFIES, backlink
+from ..render import (
     RESOLVE_EVENT,
     NeedRef,
-    made_when_written_or_now,
     need_ref,
     need_reference,
     state_badge,
     trace_list,
 )
-from .store import (
+from ..speed.tables import made_when_written_or_now
+from ..store import (
     DOCUMENTS,
     EVERYTHING,
     EXCEPTIONS,
@@ -54,7 +54,7 @@ from .store import (
     pages_read,
     stores,
 )
-from .traceability import baseline_fingerprint, link_state
+from .report import baseline_fingerprint, link_state
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -99,7 +99,7 @@ def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) 
             continue
         listing = Listing(node["label"], node["empty"], links)
         make = partial(_listing_nodes, app, fromdocname, listing)
-        node.replace_self(made_when_written_or_now(app.env, make, _listing_text(listing)))
+        node.replace_self(made_when_written_or_now(app, make, _listing_text(listing)))
 
 
 def _check_targets(node: trace_list, ids: list[str], needs) -> None:

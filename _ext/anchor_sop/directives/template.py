@@ -15,8 +15,8 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .diagnostics import report
-from .documents import DocumentDirective, page_title
+from ..diagnostics import report
+from ..documents import DocumentDirective, page_title
 
 TEMPLATE_SECTIONS = ("When to use this template", "Template", "Example")
 

@@ -1,9 +1,9 @@
 """When Python's cycle collector runs during a build.
 
-A full collection walks every object alive. At 20,000 needs the loaded
-environment alone is millions of objects, and a one-page edit ran some fifteen
-full collections walking it: about 5 s of a 15 s rebuild, though an edit makes
-little garbage that outlives the pages it writes. So:
+A full collection walks every object alive. In a large project the loaded
+environment alone is millions of objects, and a one-page edit ran many full
+collections walking it, though an edit makes little garbage that outlives the
+pages it writes. So:
 
 - *Loading the environment* only allocates; nothing in it is garbage. The
   collector is paused from ``config-inited`` to ``builder-inited``, around the
@@ -19,16 +19,16 @@ little garbage that outlives the pages it writes. So:
   an edit (a write worker, the exports' process) freezes everything it
   inherited and collects its own garbage on the usual schedule: its first
   full collection would otherwise walk the parent's heap and the garbage the
-  parent has not collected yet (0.6-1 s per worker at 20,000 needs), copying
-  the pages it touches.
+  parent has not collected yet, copying the pages it touches.
 - *A cold build* collects as usual, its workers too: frozen, they would keep
-  the parent's young garbage and allocate anew (peak memory +50 MB at
-  20,000 needs).
+  the parent's young garbage and allocate anew (a higher peak of memory).
 - When the build finishes, the usual schedule is restored and the frozen
   objects are thawed, so a process that builds many times (the tests) is
   left as it was. As the process exits, everything alive is frozen again: its
   last collections would walk it all for nothing; the system takes the memory
-  back with the process.
+  back with the process. (The fork and exit hooks are registered by the first
+  build with the speedup on; they do nothing while no edit's schedule is in
+  force.)
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 from .parallel import reads_few_pages
+from .switch import when_on
 
 #: Pages an edit's main process reads or resolves between two full collections.
 PAGES_PER_COLLECTION = 200
@@ -58,17 +59,21 @@ class _Schedule:
     pages: int = 0
 
 
+@when_on("collector")
 def _pause(_app: Sphinx, _config: Config) -> None:
+    _once_per_process()
     gc.disable()
 
 
+@when_on("collector")
 def _resume(_app: Sphinx) -> None:
     # frozen until reading starts: the first young collection would walk all that
-    # the load allocated while paused (0.15 s at 20,000 needs)
+    # the load allocated while paused
     gc.freeze()
     gc.enable()
 
 
+@when_on("collector")
 def _schedule_for(app: Sphinx, _env: BuildEnvironment, _docnames: list[str]) -> None:
     if _Schedule.usual is None and reads_few_pages(app):
         gc.freeze()
@@ -80,6 +85,7 @@ def _schedule_for(app: Sphinx, _env: BuildEnvironment, _docnames: list[str]) -> 
         gc.unfreeze()  # to the oldest generation: a cold build collects it as usual
 
 
+@when_on("collector")
 def _count_page(*_args: object) -> None:
     if _Schedule.usual is None:
         return
@@ -110,6 +116,7 @@ def _once_per_process() -> None:
     atexit.register(gc.freeze)
 
 
+@when_on("collector")
 def _finish(_app: Sphinx, _exception: Exception | None) -> None:
     gc.enable()
     _usual_thresholds()
@@ -117,7 +124,6 @@ def _finish(_app: Sphinx, _exception: Exception | None) -> None:
 
 
 def setup_collector(app: Sphinx) -> None:
-    _once_per_process()
     # after every other configuration handler: any of them may stop the build
     app.connect("config-inited", _pause, priority=999)
     app.connect("builder-inited", _resume, priority=0)

@@ -26,9 +26,9 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import make_refnode
 from sphinx_design.shared import create_component
 
-from .diagnostics import report
-from .render import RESOLVE_EVENT
-from .store import EVERYTHING, doc_store
+from ..diagnostics import report
+from ..render import RESOLVE_EVENT
+from ..store import EVERYTHING, doc_store
 
 
 class section_cards(nodes.General, nodes.Element):  # noqa: N801

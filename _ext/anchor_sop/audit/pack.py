@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import clock
+from .. import clock
+from ..model import CHANGES_CSV, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
+from ..traceability.changes import ChangesError, load_needs
 from .archive import zip_bytes
-from .changes import ChangesError, load_needs
-from .model import CHANGES_CSV, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
 from .pdf import PDF_BUILDER, PDF_NAME
 
 #: Files of the HTML output that are build machinery, not the site.
@@ -262,7 +262,3 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     print(f"Audit pack: {target}\nSHA-256:    {digest}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,247 @@
+"""The speedups (:mod:`anchor_sop.speed`): the same pages and exports as the stock
+path, nothing of theirs left in a build they are off for, and each one off
+outside the releases it is tested with."""
+
+from __future__ import annotations
+
+import copyreg
+import gc
+import io
+import re
+import weakref
+import zipfile
+
+import pytest
+from docutils import nodes
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
+from sphinx.events import EventManager
+from sphinx.testing.util import SphinxTestApp
+
+from anchor_sop.render import trace_list
+from anchor_sop.speed import SPEEDUPS
+from anchor_sop.speed.tables import cut_apart, made_when_written
+from conftest import copy_site, site_pages, warnings_of, write_pages
+
+#: What the site writes beside its pages.
+EXPORTS = ["needs.json", "traceability.csv", "traceability.xlsx", "review-status.csv"]
+
+
+def collector_state() -> tuple:
+    return (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+
+
+@pytest.fixture(scope="module")
+def stock_site(tmp_path_factory):
+    """The real site built in this process with every speedup off, and what the
+    process's collector and pickle dispatch table were before and after."""
+    srcdir = copy_site(tmp_path_factory.mktemp("stock") / "source")
+    before = (collector_state(), dict(copyreg.dispatch_table))
+    app = SphinxTestApp(
+        "html", srcdir=srcdir, freshenv=True, confoverrides={"anchor_speedups": False}
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    after = (collector_state(), dict(copyreg.dispatch_table))
+    return app, before, after
+
+
+def test_the_speedups_write_the_same_pages_and_exports_as_the_stock_path(site, stock_site):
+    stock, _before, _after = stock_site
+    assert site.anchor_sop_speedups == set(SPEEDUPS)
+    assert stock.anchor_sop_speedups == set()
+    assert warnings_of(stock) == []
+    pages = site_pages(site)
+    assert len(pages) > 40
+    assert "traceability/matrix.html" in pages  # the big tables are among them
+    compared = [*pages, "searchindex.js", *EXPORTS]
+    assert (
+        sorted(
+            str(p.relative_to(stock.outdir))
+            for p in stock.outdir.rglob("*.html")
+            if not p.relative_to(stock.outdir).parts[0].startswith("_")
+        )
+        == pages
+    )
+    different = [name for name in compared if contents(site, name) != contents(stock, name)]
+    assert different == []
+
+
+def contents(app: SphinxTestApp, name: str) -> object:
+    """A file's bytes; an XLSX's parts but its properties, which carry the build's moment."""
+    data = (app.outdir / name).read_bytes()
+    if not name.endswith(".xlsx"):
+        return data
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return {part: book.read(part) for part in book.namelist() if part != "docProps/core.xml"}
+
+
+def test_with_the_speedups_off_the_build_uses_sphinxs_own_parts(stock_site):
+    """Off, no class is swapped, no method replaced, and the process's collector and
+    pickle dispatch table are as they were before the build."""
+    stock, before, after = stock_site
+    assert type(stock.events) is EventManager
+    assert type(stock.env) is BuildEnvironment
+    assert type(stock.builder) is StandaloneHTMLBuilder
+    assert "_write_parallel" not in vars(stock.builder)
+    assert after == before
+    assert not (stock.doctreedir / "anchor-needs").exists()
+    assert not (stock.doctreedir / "anchor-rows").exists()
+    assert not (stock.doctreedir / "jinja-cache").exists()
+
+
+def test_the_speedups_register_nothing_process_wide(site):
+    """On, the needs are pickled with a dispatch table of their own: the process's is
+    untouched, and the collector is back to its usual schedule after the build."""
+    from sphinx_needs.need_item import NeedItem
+
+    assert NeedItem not in copyreg.dispatch_table
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert (site.doctreedir / "anchor-needs").is_dir()
+
+
+def test_a_speedup_outside_its_tested_releases_turns_itself_off(make_app, tmp_path, monkeypatch):
+    """A release the speedup is not tested with: one info line, no warning, the stock
+    path, and the same pages."""
+    from anchor_sop.speed import switch
+
+    untested = switch.Speedup("navigation", SPEEDUPS["navigation"].does, {"furo": "<2000"})
+    monkeypatch.setitem(switch.SPEEDUPS, "navigation", untested)
+    pages = {"policy": "# Policy\n\nText.\n", "more/checklist": "# Checklist\n\nText.\n"}
+    built = {}
+    for name in ("guarded", "stock"):
+        srcdir = tmp_path / name
+        write_pages(srcdir, pages)
+        overrides = {} if name == "guarded" else {"anchor_speedups": False}
+        app = make_app("html", srcdir=srcdir, freshenv=True, confoverrides=overrides)
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        built[name] = (
+            app,
+            {p: (app.outdir / p).read_bytes() for p in ("index.html", "policy.html")},
+        )
+    guarded = built["guarded"][0]
+    assert "navigation" not in guarded.anchor_sop_speedups
+    assert "tables" in guarded.anchor_sop_speedups
+    log = guarded.status.getvalue()
+    assert log.count("speedup is off") == 1
+    assert "the 'navigation' speedup is off for this build: furo 2025.12.19 (tested: <2000)" in log
+    assert not (guarded.doctreedir / "anchor-navigation").exists()
+    assert built["guarded"][1] == built["stock"][1]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (["tables", "nagivation"], "anchor_speedups names 'nagivation', which is not a speedup"),
+        ("yes", "anchor_speedups is 'yes'; set it to True, False or a list of"),
+    ],
+)
+def test_a_wrong_speedups_setting_says_what_to_write(make_app, tmp_path, setting, message):
+    from sphinx.errors import ConfigError
+
+    write_pages(tmp_path / "src", {"page": "# Page\n"})
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        make_app("html", srcdir=tmp_path / "src", confoverrides={"anchor_speedups": setting})
+
+
+def test_a_list_of_speedups_turns_on_those_alone(build):
+    app = build({"page": "# Page\n"}, anchor_speedups=["tables", "templates"])
+    assert app.anchor_sop_speedups == {"tables", "templates"}
+    assert type(app.events) is EventManager
+    assert (app.doctreedir / "jinja-cache").is_dir()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def test_trace_lists_reach_the_writer_as_one_node_each(site):
+    """The "Verified by" lists are made by the process that writes the page; what
+    the search index reads of them is the words they show."""
+    doctree = site.env.get_and_resolve_doctree(
+        "backup-and-restore/backup-policy", site.builder, tags=site.builder.tags
+    )
+    assert list(doctree.findall(trace_list)) == []
+    lazy = list(doctree.findall(made_when_written))
+    assert len(lazy) >= 5
+    shown = []
+    for node in lazy:
+        made = node["make"]()
+        assert made and all(isinstance(n, nodes.Element) for n in made)
+        made_words = [w for n in made for t in n.findall(nodes.Text) for w in words(t.astext())]
+        assert sorted(words(node.astext())) == sorted(made_words)
+        shown.append(" ".join(made_words))
+    assert any(text.startswith("Verified by") and "HAC 05" in text for text in shown)
+
+
+def test_navigation_marks_the_path_to_the_page(site):
+    html = (site.outdir / "backup-and-restore" / "restore-testing-policy.html").read_text()
+    assert (
+        '<li class="toctree-l1 current has-children"><a class="reference internal" '
+        'href="index.html">Backup and Restore</a>' in html
+    )
+    assert (
+        '<li class="toctree-l2 current current-page"><a class="current reference internal" '
+        'href="#">Restore Testing Policy</a></li>' in html
+    )
+    assert 'href="../intro.html"' in html
+    assert 'role="switch"' not in html
+    assert 'class="caption" role="heading" aria-level="2"' in html
+
+
+def test_parallel_build_writes_the_same_pages(site, tmp_path):
+    """``nox -s docs`` builds with -j auto; the pages must not depend on it."""
+    srcdir = copy_site(tmp_path / "source")
+    parallel = SphinxTestApp("html", srcdir=srcdir, freshenv=True, parallel=2)
+    try:
+        parallel.build()
+    finally:
+        parallel.cleanup()
+    different = [
+        page
+        for page in site_pages(site)
+        if (site.outdir / page).read_bytes() != (parallel.outdir / page).read_bytes()
+    ]
+    assert different == []
+
+
+@pytest.mark.parametrize("link_suffix", ["", ".htm"])
+def test_the_navigation_speedup_follows_the_link_suffix(make_app, tmp_path, link_suffix):
+    """``html_link_suffix`` (clean addresses, for one) changes every sidebar link."""
+    pages = {"policy": "# Policy\n\nText.\n", "more/checklist": "# Checklist\n\nText.\n"}
+    built = {}
+    for fast in (True, False):
+        srcdir = tmp_path / f"fast-{fast}"
+        write_pages(srcdir, pages)
+        app = make_app(
+            "html",
+            srcdir=srcdir,
+            freshenv=True,
+            confoverrides={"html_link_suffix": link_suffix, "anchor_speedups": fast},
+        )
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        built[fast] = {
+            page: (app.outdir / page).read_text() for page in ("index.html", "more/checklist.html")
+        }
+    assert f'href="../policy{link_suffix}"' in built[True]["more/checklist.html"]
+    assert built[True] == built[False]
+
+
+def test_written_nodes_cut_apart_are_freed_without_the_collector():
+    """What the translator made and wrote is freed by reference counting alone."""
+    tree = nodes.container("", nodes.paragraph("", "", nodes.strong(text="HAC-05")))
+    deepest = weakref.ref(tree[0][0])
+    gc.disable()
+    try:
+        cut_apart(tree)
+        del tree
+        assert deepest() is None
+    finally:
+        gc.enable()
