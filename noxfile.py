@@ -1,8 +1,12 @@
-"""One session per job: docs, serve, tests, lint, bench, baseline, audit."""
+"""One session per job: docs, serve, tests, compat, lint, bench, baseline, audit."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -96,7 +100,7 @@ def baseline(session: nox.Session) -> None:
     session.run(
         "python",
         "-m",
-        "anchor_sop.baseline",
+        "anchor_sop.traceability.baseline",
         str(out / "needs.json"),
         str(ROOT / "traceability-baseline.json"),
         *session.posargs,
@@ -126,6 +130,74 @@ def tests(session: nox.Session) -> None:
     """The whole test suite (real Sphinx builds, the browser, the audit pack)."""
     install(session, "test", "pdf", "serve")
     session.run("pytest", *session.posargs)
+
+
+#: The test files whose tests are builds (no browser, PDF or preview server).
+BUILD_TESTS = [
+    "tests/test_speed.py",
+    "tests/test_builds.py",
+    "tests/test_directives.py",
+    "tests/test_errors.py",
+    "tests/test_lifecycle.py",
+    "tests/test_traceability.py",
+    "tests/test_content.py",
+]
+
+
+#: An interpreter's name with its version: python3.13, not python3.13-config.
+VERSIONED = re.compile(r"python3\.\d+")
+
+
+def newest_python() -> str:
+    """The newest CPython 3 on this machine: on PATH, or installed by pyenv."""
+    candidates = {sys.executable}
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidates.update(
+            str(p) for p in Path(folder).glob("python3.*") if VERSIONED.fullmatch(p.name)
+        )
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates.update(str(p) for p in pyenv.glob("versions/3.*/bin/python3"))
+    found = {}
+    for candidate in sorted(candidates):
+        try:
+            result = subprocess.run(
+                [candidate, "-c", "import sys; print(*sys.version_info[:3])"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError:
+            continue
+        if result.returncode == 0:  # a pyenv shim of an inactive version fails
+            found.setdefault(tuple(map(int, result.stdout.split())), candidate)
+    return found[max(found)]
+
+
+@nox.session(python=False)
+def compat(session: nox.Session) -> None:
+    """The newest releases on the newest Python: the site strictly, and the build
+    tests, with the speedups on and off."""
+    python = newest_python()
+    venv = ROOT / ".nox" / "compat"
+    if not (venv / "bin" / "python").exists():
+        session.run(python, "-m", "venv", str(venv), external=True)
+    bin_dir = venv / "bin"
+    session.run(
+        str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--upgrade",
+        *SITE_DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"),
+        external=True,
+    )  # fmt: skip
+    session.run(str(bin_dir / "python"), "-m", "pip", "list", external=True, silent=False)
+    for setting in ("1", "0"):
+        out = BUILD / "compat" / f"speedups-{setting}"
+        shutil.rmtree(out, ignore_errors=True)
+        session.run(
+            str(bin_dir / "sphinx-build"), "-b", "html", "-W", "--keep-going", "-n", "-q",
+            "-j", "auto", "-D", f"anchor_speedups={setting}", "-d", str(out / "doctrees"),
+            *SPHINX_ARGS, str(out / "html"),
+            external=True,
+        )  # fmt: skip
+    session.run(str(bin_dir / "pytest"), *BUILD_TESTS, *session.posargs, external=True)
 
 
 @nox.session

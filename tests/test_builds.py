@@ -837,7 +837,7 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
 
     from anchor_sop.speed.pickling import _field_names, dumps, frozen_slotted_dataclasses
 
-    needs = SphinxNeedsData(site.env).get_needs_mutable()
+    needs = SphinxNeedsData(site.env).get_needs_view()  # every need, as the build left it
     assert len(needs) > 100
     lookups = []
     stock_fields = dataclasses.fields
@@ -853,7 +853,7 @@ def test_needs_pickle_without_a_field_lookup_per_record(site, monkeypatch):
     # once per class at most, not three times per need each way (the schema's few
     # dataclasses pickle as before)
     assert 0 < len([cls for cls in lookups if cls in records]) <= len(records)
-    again = SphinxNeedsData(loaded).get_needs_mutable()
+    again = SphinxNeedsData(loaded).get_needs_view()
     assert list(again) == list(needs)
     for need_id, need in needs.items():
         assert again[need_id] == need  # content, source, links and the rest
@@ -892,7 +892,7 @@ def test_a_record_pickled_with_other_fields_does_not_load(site):
 
     from anchor_sop.speed.pickling import FieldsChanged, dumps
 
-    need = next(iter(SphinxNeedsData(site.env).get_needs_mutable().values()))
+    need = next(iter(SphinxNeedsData(site.env).get_needs_view().values()))
     data = dumps(need)
     assert pickle.loads(data) == need
     renamed = data.replace(b"_core", b"_cora", 1)  # same length: the pickle stays whole

@@ -102,6 +102,8 @@ def create_need(
     lineno = lineno or directive.lineno
     try:
         need_nodes = add_need(
+            # sphinx-needs' API takes the application, which a directive reaches only
+            # through env.app (as sphinx-needs' own directives do)
             env.app,
             directive.state,
             env.docname,

@@ -44,7 +44,7 @@ class ResolvePlaceholders(SphinxPostTransform):
     default_priority = 400
 
     def run(self, **_kwargs) -> None:
-        self.app.events.emit(RESOLVE_EVENT, self.document, self.env.docname)
+        self.env.events.emit(RESOLVE_EVENT, self.document, self.env.docname)
 
 
 def setup_render(app: Sphinx) -> None:
@@ -220,7 +220,7 @@ class ExpandTableRows(SphinxPostTransform):
     default_priority = 450  # after the placeholders' tables are made (400)
 
     def run(self, **_kwargs) -> None:
-        if writes_rows(self.app):
+        if writes_rows(self.env):
             return  # written by the HTML translator (the tables speedup), kept rows included
         for node in list(self.document.findall(table_rows)):
             rows = []

@@ -26,7 +26,7 @@ from sphinx_design.badges_buttons import sd_badge
 
 # the module, not its names: render imports this package for its rows
 from .. import render
-from .rowcache import keep_rows, writes_rows
+from .rowcache import decide_rows, keep_rows, writes_rows
 
 
 class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -42,7 +42,7 @@ def made_when_written_or_now(
     app: Sphinx, make: Callable[[], list[nodes.Node]], text: str
 ) -> list[nodes.Node]:
     """``make``'s nodes, or where the HTML translator writes them, the node that makes them."""
-    if writes_rows(app):
+    if writes_rows(app.env):
         return [made_when_written("", nodes.Text(text), make=make)]
     return make()
 
@@ -159,3 +159,4 @@ def setup_tables(app: Sphinx) -> None:
     # only ever met where the speedup is on: off, the nodes are made docutils nodes
     app.add_node(render.table_rows, html=(visit_table_rows, None))
     app.add_node(made_when_written, html=(visit_made_when_written, None))
+    app.connect("builder-inited", decide_rows)
