@@ -1,11 +1,14 @@
 """The files an HTML build writes beside its pages, for auditors and tools.
 
-Each component declares its files with :func:`add_export` (a name and a
-function that makes the file's bytes). They are written once the build has
-finished, and only when an aggregate page (a view, a register) was written:
-a prose edit or a no-op rebuild keeps them. ``needs.json`` is sphinx-needs'
-own (``needs_build_json``). CSV is UTF-8 with a header row; the XLSX is made
-by :mod:`anchor_sop.exports.spreadsheet`. Each is the same bytes for the same
+Each component declares its files with :func:`add_export` (a name, a
+function that makes the file's bytes, and what it follows). They are written
+once the build has finished, and only when what they follow changed: an
+aggregate page (a view, a register) was written, or a page was read. A prose
+edit keeps the views' exports; a no-op rebuild keeps them all. ``needs.json``
+is sphinx-needs' own (``needs_build_json``), or with the ``needs-json``
+speedup the same file made as an export (:mod:`anchor_sop.speed.needs_json`).
+CSV is UTF-8 with a header row; the XLSX is made by
+:mod:`anchor_sop.exports.spreadsheet`. Each is the same bytes for the same
 sources and build date, so the audit pack is reproducible.
 
 With the ``parallel`` speedup (:mod:`anchor_sop.speed`), an edit (a build that
@@ -43,9 +46,16 @@ def writes_exports(app: Sphinx) -> bool:
     return app.builder.name in EXPORTING_BUILDERS
 
 
-def add_export(app: Sphinx, filename: str, make: Callable[[Sphinx], bytes]) -> None:
-    """Write ``make(app)`` as ``filename`` beside the pages whenever the views change."""
-    app.anchor_sop_exports[filename] = make
+#: What an export follows: the aggregate views, or every need.
+VIEWS, NEEDS = "views", "needs"
+
+
+def add_export(
+    app: Sphinx, filename: str, make: Callable[[Sphinx], bytes], follows: str = VIEWS
+) -> None:
+    """Write ``make(app)`` as ``filename`` beside the pages whenever what it follows
+    changed: an aggregate page was written (``VIEWS``), or a page was read (``NEEDS``)."""
+    app.anchor_sop_exports[filename] = (make, follows)
 
 
 def csv_bytes(rows: Rows) -> bytes:
@@ -71,7 +81,7 @@ def _made_folder(app: Sphinx) -> Path:
 def _make_into_folder(app: Sphinx) -> None:
     """Make every export into the folder (in the forked process)."""
     folder = _made_folder(app)
-    for name, make in app.anchor_sop_exports.items():
+    for name, (make, _follows) in app.anchor_sop_exports.items():
         (folder / name).write_bytes(make(app))
 
 
@@ -98,9 +108,12 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
         if early is not None:
             early.join()
         outdir = Path(app.outdir)
-        changed = getattr(app, "anchor_sop_wrote_pages", False)
-        for name, make in app.anchor_sop_exports.items():
-            if changed or not (outdir / name).is_file():
+        changed = {
+            VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
+            NEEDS: pages_read(app),
+        }
+        for name, (make, follows) in app.anchor_sop_exports.items():
+            if changed[follows] or not (outdir / name).is_file():
                 if early is None:
                     (outdir / name).write_bytes(make(app))
                 else:

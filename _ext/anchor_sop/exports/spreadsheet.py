@@ -16,8 +16,6 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-import xlsxwriter
-
 Rows = Sequence[Sequence[object]]
 
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -27,6 +25,8 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def workbook(sheets: Mapping[str, Rows], created: datetime) -> bytes:
     """An XLSX of ``sheets`` (name -> rows, the first row the header)."""
+    import xlsxwriter  # here: only a build that writes the XLSX pays for the import
+
     stream = io.BytesIO()
     book = xlsxwriter.Workbook(
         stream,

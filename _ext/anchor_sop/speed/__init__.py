@@ -10,47 +10,47 @@ switch and the releases it is tested with (:mod:`.switch`):
   with its needs apart, in groups of pages;
 - :mod:`.collector`: ``collector``, when the cycle collector runs;
 - :mod:`.parallel`: ``parallel``, how ``-j`` reads and writes the pages;
+- :mod:`.needs_json`: ``needs-json``, needs.json with the C encoder, beside
+  the writing in an edit;
 - :mod:`.navigation`: ``navigation``, furo's sidebar once per build;
 - :mod:`.tables` and :mod:`.rowcache`: ``tables``, table rows written from
   their cells and kept between builds;
 - :mod:`.templates`: ``templates``, compiled page templates cached.
 
-What the logic asks of this package: :func:`is_on`, :func:`reads_few_pages`,
-:func:`kept_rows` and :func:`writes_rows` (rows), and
-:func:`made_when_written_or_now` (trace lists).
+What the logic asks of this package: :func:`.switch.is_on`,
+:func:`.parallel.reads_few_pages`, :func:`.rowcache.kept_rows` and
+:func:`.rowcache.writes_rows` (rows), :func:`.tables.made_when_written_or_now`
+(trace lists).
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from .collector import setup_collector
-from .envsave import setup_envsave
-from .events import setup_events
-from .navigation import setup_navigation
-from .parallel import reads_few_pages, setup_parallel
-from .rowcache import kept_rows, writes_rows
-from .switch import SPEEDUPS, is_on, setup_switch
-from .tables import made_when_written_or_now, setup_tables
-from .templates import setup_templates
+from .switch import SPEEDUPS, is_on
 
-__all__ = [
-    "SPEEDUPS",
-    "is_on",
-    "kept_rows",
-    "made_when_written_or_now",
-    "reads_few_pages",
-    "setup_speed",
-    "writes_rows",
-]
+__all__ = ["SPEEDUPS", "is_on", "setup_speed"]
 
 
 def setup_speed(app: Sphinx) -> None:
+    # imported here: the logic imports this package's small surface while it loads,
+    # and the speedups import the logic they speed up
+    from .collector import setup_collector
+    from .envsave import setup_envsave
+    from .events import setup_events
+    from .navigation import setup_navigation
+    from .needs_json import setup_needs_json
+    from .parallel import setup_parallel
+    from .switch import setup_switch
+    from .tables import setup_tables
+    from .templates import setup_templates
+
     setup_switch(app)
     setup_events(app)
     setup_envsave(app)
     setup_collector(app)
     setup_parallel(app)
     setup_navigation(app)
+    setup_needs_json(app)
     setup_tables(app)
     setup_templates(app)

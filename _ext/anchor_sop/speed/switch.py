@@ -73,6 +73,11 @@ SPEEDUPS: dict[str, Speedup] = {
             {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
         ),
         Speedup(
+            "needs-json",
+            "needs.json made with the C JSON encoder, in an edit while the pages are written",
+            {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
+        ),
+        Speedup(
             "navigation",
             "furo's sidebar computed once per build and written per page",
             {"sphinx": SPHINX, "furo": "==2025.12.19", "beautifulsoup4": ">=4.12,<5"},
