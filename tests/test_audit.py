@@ -260,7 +260,21 @@ def policy(owner: str, reviewed: str, rules: str) -> str:
 :last-reviewed: {reviewed}
 :::
 
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
 {rules}
+
+## Exceptions
+
+None.
 """
 
 

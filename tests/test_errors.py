@@ -14,6 +14,16 @@ POLICY = """# Backup Policy
 :last-reviewed: 2026-04-04
 :::
 
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
 :::{rule} Retention
 :id: BKP-01
 Keep 7 daily backups.
@@ -24,6 +34,10 @@ Keep 7 daily backups.
 :not-verifiable: The backup system checks it.
 Store backups off-host.
 :::
+
+## Exceptions
+
+None.
 """
 
 CHECKLIST = """# Checks
@@ -68,7 +82,8 @@ CASES = [
         ":id: BKP-02",
         ":id: BKP-01",
         ":::{rule} Off-host storage",
-        "A need with ID 'BKP-01' already exists",
+        "The ID 'BKP-01' is used twice: it is already the ID of a need at src/policy.md:"
+        f"{POLICY.splitlines().index(':::{rule} Retention') + 1}",
     ),
     (
         "id off the scheme",
@@ -91,7 +106,7 @@ CASES = [
         "checklist",
         ":verifies: BKP-01",
         ":verifies: BKP-09",
-        ":::{item} Retention set",
+        ":verifies: BKP-09",
         "'BKP-09', which is not the ID of any need",
     ),
     (
@@ -99,8 +114,16 @@ CASES = [
         "checklist",
         ":verifies: BKP-01",
         ":verifies: CHK-02",
-        ":::{item} Retention set",
+        ":verifies: CHK-02",
         "it may only link to a rule",
+    ),
+    (
+        "link of a matrix row to an unknown id",
+        "matrix",
+        "governed-by: [BKP-01]",
+        "governed-by: [BKP-07]",
+        "- id: RM-01",
+        "RM-01 governed_by 'BKP-07', which is not the ID of any need",
     ),
     (
         "missing owner",
@@ -235,3 +258,220 @@ def test_content_of_a_rule_with_a_bad_id_is_still_rendered(build):
     app = build({**PAGES, "policy": POLICY.replace(":id: BKP-02", ":id: bkp")})
     html = (app.outdir / "policy.html").read_text()
     assert "Store backups off-host." in html
+
+
+# --- one mistake, one message --------------------------------------------------------
+
+VULN = """# Vulnerability Policy
+
+:::{policy}
+:id-prefix: VULN
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+:::
+
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
+:::{rule} Scan weekly
+:id: VULN-01
+Scan every system weekly.
+:::
+
+:::{rule} Patch critical findings
+:id: VULN-02
+Patch critical findings within a week.
+:::
+
+## Exceptions
+
+None.
+"""
+
+VULN_CHECKS = """# Vulnerability checks
+
+::::{checklist} Vulnerability checks
+:id-prefix: VCK
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+
+:::{item} Scan ran
+:id: VCK-01
+:verifies: VULN-01
+:::
+
+:::{item} Critical findings patched
+:id: VCK-02
+:verifies: VLUN-02
+:::
+::::
+"""
+
+
+def test_a_mistyped_link_is_one_warning_that_names_the_id_meant(build):
+    """The typo is the cause; the coverage gap of the rule it meant is its consequence,
+    and is not reported as a second mistake. The warning is at the option's line."""
+    app = build({"policy": VULN, "checklist": VULN_CHECKS})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    line = VULN_CHECKS.splitlines().index(":verifies: VLUN-02") + 1
+    assert f"checklist.md:{line}: WARNING: " in warnings[0]
+    assert (
+        "VCK-02 verifies 'VLUN-02', which is not the ID of any need; did you mean VULN-02?"
+        in (warnings[0])
+    )
+    assert "Fix: write VULN-02" in warnings[0]
+
+
+def test_an_unknown_id_far_from_every_rule_suggests_nothing(build):
+    app = build({"policy": VULN, "checklist": VULN_CHECKS.replace("VLUN-02", "ZZZ-99")})
+    warnings = warnings_of(app)
+    unknown = [w for w in warnings if "[anchor.unknown_link]" in w]
+    assert len(unknown) == 1
+    assert "did you mean" not in unknown[0]
+    # nothing explains the gap of VULN-02 now: the gate reports it too
+    assert any("[anchor.coverage_gap]" in w and "VULN-02" in w for w in warnings)
+
+
+def test_rules_on_a_page_without_a_policy_give_one_warning(build):
+    no_policy = POLICY[: POLICY.index(":::{policy}")] + POLICY[POLICY.index(":::{rule}") :]
+    app = build({**PAGES, "policy": no_policy}, anchor_coverage_gate=False)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "The rule 'BKP-01' comes before any policy on the page" in warnings[0]
+    assert "put the page's policy directive above its rules" in warnings[0]
+
+
+def test_an_exception_that_exempts_an_unknown_rule_is_reported(build, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-11-03")  # the exception is in force
+    exception = """# Exceptions
+
+:::{policy-exception} Direct access
+:id: EXC-01
+:exempts: BKP-07
+:system: Web
+:approved-by: Anchor MSP Operations Lead
+:start: 2026-11-02
+:expires: 2026-11-06
+Debugging.
+:::
+"""
+    app = build({**PAGES, "exceptions": exception})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    line = exception.splitlines().index(":exempts: BKP-07") + 1
+    assert f"exceptions.md:{line}: WARNING: EXC-01 exempts 'BKP-07'" in warnings[0]
+
+
+def test_a_duplicate_id_names_the_first_place_and_the_next_free_number(build):
+    third = POLICY + ":::{rule} Encryption\n:id: BKP-01\nEncrypt backups.\n:::\n"
+    app = build({**PAGES, "policy": third})
+    duplicate = [w for w in warnings_of(app) if "used twice" in w]
+    assert len(duplicate) == 1
+    first = POLICY.splitlines().index(":::{rule} Retention") + 1
+    assert f"already the ID of a need at src/policy.md:{first}" in duplicate[0]
+    assert "the next free number of its prefix, BKP-03" in duplicate[0]
+
+
+def test_items_fenced_like_their_checklist_are_explained_as_a_fence_problem(build):
+    """With as many colons as the checklist, the first item's closing fence closes the
+    checklist: one warning that says so, not one per item left outside."""
+    third = ":::{item} Backup encrypted\n:id: CHK-03\n:::\n"
+    flat = CHECKLIST.replace("::::", ":::").replace(":::\n:::\n", ":::\n\n" + third + ":::\n")
+    app = build({**PAGES, "checklist": flat}, anchor_coverage_gate=False)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "[anchor.item_outside_checklist]" in warnings[0]
+    assert "the checklist's fence (:::) has no more colons than its items' (:::)" in warnings[0]
+    assert "open and close the checklist with ::::" in warnings[0]
+
+
+# --- page structure ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "## Scope\n\nWhat it covers.\n\n",
+            "",
+            "has no '## Scope' section. Fix: add '## Scope' after '## Purpose'",
+        ),
+        ("## Exceptions\n\nNone.\n", "", "has no '## Exceptions' section"),
+        (
+            "## Purpose\n\nWhy the policy exists.\n\n## Scope\n\nWhat it covers.\n",
+            "## Scope\n\nWhat it covers.\n\n## Purpose\n\nWhy the policy exists.\n",
+            "are in the order ['Scope', 'Purpose', 'Exceptions']. Fix: put them in the order "
+            "Purpose, Scope, Exceptions",
+        ),
+    ],
+    ids=["no scope", "no exceptions", "out of order"],
+)
+def test_a_policy_page_has_its_sections_in_order(build, old, new, says):
+    assert old in POLICY
+    app = build({**PAGES, "policy": POLICY.replace(old, new)})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "policy.md:1: WARNING: " in warnings[0]
+    assert "policy page 'Backup Policy'" in warnings[0]
+    assert says in warnings[0]
+
+
+CHECKLIST_PAGE = CHECKLIST.replace("# Checks", "# Backup Checklist\n\n## Checklist")
+
+
+def test_a_checklist_page_has_purpose_and_checklist(build):
+    app = build({**PAGES, "checklist": CHECKLIST_PAGE})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "The checklist page 'Backup Checklist' has no '## Purpose' section" in warnings[0]
+
+
+def test_a_checklist_page_with_both_sections_passes(build):
+    fixed = CHECKLIST_PAGE.replace("## Checklist", "## Purpose\n\nWhy.\n\n## Checklist")
+    assert warnings_of(build({**PAGES, "checklist": fixed})) == []
+
+
+def test_a_page_without_a_title_is_told_to_start_with_one(build):
+    app = build({**PAGES, "notes": "Some notes without a heading.\n"})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "notes.md:1: WARNING: The page has no title" in warnings[0]
+    assert "start the page with its title as a '#' heading" in warnings[0]
+
+
+def test_a_page_in_no_toctree_is_told_which_index_to_join(make_app, tmp_path):
+    from conftest import FIXTURE_CONF
+
+    srcdir = tmp_path / "src"
+    (srcdir / "backups").mkdir(parents=True)
+    (srcdir / "conf.py").write_text(FIXTURE_CONF)
+    (srcdir / "index.md").write_text("# Index\n\n```{toctree}\nbackups/index\n```\n")
+    (srcdir / "backups" / "index.md").write_text("# Backups\n\n```{toctree}\nplan\n```\n")
+    (srcdir / "backups" / "plan.md").write_text("# Plan\n\nText.\n")
+    (srcdir / "backups" / "restores.md").write_text("# Restores\n\nText.\n")
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "backups/restores.md: WARNING: The page is in no toctree" in warnings[0]
+    assert "Fix: list 'restores' in the toctree of src/backups/index.md" in warnings[0]
+    assert "isn't included in any toctree" not in warnings[0]
+
+
+def test_a_planned_page_that_exists_is_to_be_removed_from_the_list(build):
+    app = build(
+        {**PAGES, "plan": "# Disaster recovery plan\n\nText.\n"},
+        anchor_planned_pages=[("Disaster recovery plan", "backups")],
+    )
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "plan.md:1: WARNING: The page 'Disaster recovery plan' exists now" in warnings[0]
+    assert "remove ('Disaster recovery plan', ...) from anchor_planned_pages" in warnings[0]

@@ -17,11 +17,25 @@ def policy(title: str, prefix: str, reviewed: str, extra: str = "") -> str:
 :last-reviewed: {reviewed}
 {extra}:::
 
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
 :::{{rule}} First rule
 :id: {prefix}-01
 :not-verifiable: Example.
 Do the first thing.
 :::
+
+## Exceptions
+
+None.
 """
 
 

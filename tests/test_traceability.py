@@ -24,6 +24,16 @@ POLICY = """# Access Policy
 :last-reviewed: 2026-04-04
 :::
 
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
 :::{rule} Named accounts
 :id: AAA-01
 Give every operator a named account.
@@ -44,6 +54,10 @@ Keep an audit trail.
 :id: AAA-04
 Seal the break-glass account.
 :::
+
+## Exceptions
+
+None.
 """
 
 DRAFT = """# Draft Policy
@@ -55,10 +69,24 @@ DRAFT = """# Draft Policy
 :status: draft
 :::
 
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
 :::{rule} Not yet in force
 :id: DRF-01
 Something new.
 :::
+
+## Exceptions
+
+None.
 """
 
 CHECKLIST = """# Access Checks

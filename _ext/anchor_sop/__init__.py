@@ -28,6 +28,7 @@ from .exports.files import setup_exports
 from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .needs_model import configure_needs
+from .pages import setup_pages
 from .render import setup_render
 from .speed import setup_speed
 from .store import setup_store
@@ -69,6 +70,7 @@ def setup(app: Sphinx) -> dict:
     setup_render(app)
     setup_exports(app)
     setup_html(app)
+    setup_pages(app)
     setup_policy(app)
     setup_checklist(app)
     setup_template(app)
@@ -85,5 +87,5 @@ def setup(app: Sphinx) -> dict:
         "version": __version__,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "env_version": 3,
+        "env_version": 4,
     }

@@ -7,6 +7,8 @@ Each problem is reported once, at the file and line where it was written, as
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 from sphinx.util import logging
@@ -14,6 +16,23 @@ from sphinx.util import logging
 logger = logging.getLogger("anchor_sop")
 
 WARNING_TYPE = "anchor"
+
+
+def option_line(directive: Any, name: str) -> int:
+    """The line of the option ``:name:`` of ``directive``; the directive's own line when
+    the option is not written on a line of its own."""
+    for offset, line in enumerate(directive.block_text.splitlines()):
+        if line.lstrip().startswith(f":{name}:"):
+            return directive.lineno + offset
+    return directive.lineno
+
+
+def source_place(env: Any, docname: str, lineno: int | None) -> str:
+    """``source/page.md:12``: a place as an author finds it, relative to the project."""
+    path = Path(env.doc2path(docname))
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path(env.srcdir).parent)
+    return f"{path.as_posix()}:{lineno}" if lineno else path.as_posix()
 
 
 def report(location: Any, subtype: str, problem: str, fix: str) -> None:

@@ -16,9 +16,9 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
-from .diagnostics import report
+from .diagnostics import option_line, report, source_place
 from .model import ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
-from .store import doc_store
+from .store import doc_store, stores
 
 
 def configure_needs(_app: Sphinx, config: Config) -> None:
@@ -99,6 +99,7 @@ def create_need(
     in the doctree so sphinx-needs can tell the section the need is in.
     """
     env = directive.env
+    explicit_line = lineno is not None
     lineno = lineno or directive.lineno
     try:
         need_nodes = add_need(
@@ -117,10 +118,7 @@ def create_need(
         )
     except InvalidNeedException as error:
         if error.type == "duplicate_id":
-            problem, fix = (
-                f"The ID {need_id!r} is used twice: {error.message}",
-                "give one of them the next free number of its prefix",
-            )
+            problem, fix = _duplicate(env, need_id)
         else:
             problem, fix = (
                 f"sphinx-needs refused {need_id!r}: {error.message}",
@@ -132,8 +130,42 @@ def create_need(
     add_doc(env, env.docname)
     store = doc_store(env, env.docname)
     store.shown[need_id] = repr((need_type, title, sorted(fields.items())))
+    store.lines[need_id] = lineno
     store.links[need_id] = {target for name in NEED_LINKS for target in fields.get(name) or []}
+    store.link_lines[need_id] = {
+        # a row of data (the matrix) is one place; a directive writes each link as an option
+        name: lineno if explicit_line else option_line(directive, name.replace("_", "-"))
+        for name in NEED_LINKS
+        if fields.get(name)
+    }
     return need_nodes
+
+
+def _duplicate(env, need_id: str) -> tuple[str, str]:
+    """What to say of an ID used a second time: where the first is, and the next free ID."""
+    places = stores(env)
+    first = next(
+        (
+            (docname, store.lines[need_id])
+            for docname, store in places.items()
+            if need_id in store.lines
+        ),
+        None,
+    )
+    where = f" at {source_place(env, *first)}" if first is not None else ""
+    prefix = need_id.rpartition("-")[0]
+    numbers = [
+        int(match["number"])
+        for store in places.values()
+        for other in store.lines
+        if (match := ID_REGEX.match(other)) and match["prefix"] == prefix
+    ]
+    width = len(need_id.rpartition("-")[2])
+    free = f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"
+    return (
+        f"The ID {need_id!r} is used twice: it is already the ID of a need{where}",
+        f"give this one the next free number of its prefix, {free} (never reuse a number)",
+    )
 
 
 def replace_need_directive(app: Sphinx, name: str, directive: type) -> None:

@@ -79,6 +79,10 @@ class DocStore:
     #: The IDs each need of the page links to: the page shows their titles,
     #: their pages show the need.
     links: dict[str, set[str]] = field(default_factory=dict)
+    #: The line of each need of the page, by ID.
+    lines: dict[str, int] = field(default_factory=dict)
+    #: Where each need's links are written: need ID -> link name -> line.
+    link_lines: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def shows_all(self) -> bool:

@@ -37,6 +37,16 @@ from ..render import id_badge, need_body, permalink, placeholder
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
 CURRENT_CHECKLIST = "anchor_sop_checklist"
+#: The page's last checklist so far: its title and the colons of its fence.
+LAST_CHECKLIST = "anchor_sop_last_checklist"
+#: Set once a page's items were reported for standing outside every checklist.
+OUTSIDE_REPORTED = "anchor_sop_outside_reported"
+
+
+def fence_colons(directive: SphinxDirective) -> int:
+    """How many colons open the directive's fence (0 for a backtick fence)."""
+    first = directive.block_text.lstrip()
+    return len(first) - len(first.lstrip(":"))
 
 
 class check_label(nodes.Inline, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -69,6 +79,7 @@ class ChecklistDirective(DocumentDirective):
         checklist += self.header(record)
 
         self.env.temp_data[CURRENT_CHECKLIST] = record
+        self.env.temp_data[LAST_CHECKLIST] = (title, fence_colons(self))
         try:
             parsed = nodes.Element()
             self.state.nested_parse(self.content, self.content_offset, parsed)
@@ -116,17 +127,36 @@ class ItemDirective(SphinxDirective):
         VERIFIES: directives.unchanged,
     }
 
+    def _report_outside(self, name: str) -> None:
+        last = self.env.temp_data.get(LAST_CHECKLIST)
+        colons = fence_colons(self)
+        if last is not None and colons and colons >= last[1]:
+            title, outer = last
+            report(
+                (self.env.docname, self.lineno),
+                "item_outside_checklist",
+                f"The item {name!r} is outside the checklist {title!r}: the checklist's fence "
+                f"({':' * outer}) has no more colons than its items' ({':' * colons}), so the "
+                "first item's closing fence closed the checklist",
+                f"open and close the checklist with {':' * (colons + 1)}, one colon more than "
+                "its items",
+            )
+        else:
+            report(
+                (self.env.docname, self.lineno),
+                "item_outside_checklist",
+                f"The item {name!r} is not inside a checklist",
+                "nest it in a 'checklist' directive",
+            )
+
     def run(self) -> list[nodes.Node]:
         title = self.arguments[0]
         need_id = self.options.get("id", "").strip()
         checklist = self.env.temp_data.get(CURRENT_CHECKLIST)
-        if checklist is None:
-            report(
-                (self.env.docname, self.lineno),
-                "item_outside_checklist",
-                f"The item {need_id or title!r} is not inside a checklist",
-                "nest it in a 'checklist' directive",
-            )
+        if checklist is None and not self.env.temp_data.get(OUTSIDE_REPORTED):
+            # one mistake, one warning: the first item outside stands for the others
+            self.env.temp_data[OUTSIDE_REPORTED] = True
+            self._report_outside(need_id or title)
         verifies = [v for v in re.split(r"[\s,]+", self.options.get(VERIFIES, "")) if v]
         item = nodes.list_item(classes=["anchor-need", "anchor-item"])
         self.set_source_info(item)

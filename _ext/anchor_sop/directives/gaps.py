@@ -19,6 +19,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.addnodes import pending_xref
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import report
@@ -131,6 +132,19 @@ def _doc_link(directive: SphinxDirective, docname: str) -> nodes.Node:
     )
 
 
+def check_planned_pages_exist(app: Sphinx, env: BuildEnvironment) -> None:
+    """A planned page that now exists (a page has its title) is no longer planned."""
+    titles = {env.titles[docname].astext(): docname for docname in sorted(env.titles)}
+    for page, _section in app.config.anchor_planned_pages:
+        if page in titles:
+            report(
+                (titles[page], 1),
+                "planned_page_exists",
+                f"The page {page!r} exists now, and is still listed as planned",
+                f"remove ({page!r}, ...) from anchor_planned_pages in conf.py",
+            )
+
+
 def setup_gaps(app: Sphinx) -> None:
     app.add_config_value("anchor_planned_pages", [], "env", types=(list,))
     app.add_node(gap_list)
@@ -138,3 +152,4 @@ def setup_gaps(app: Sphinx) -> None:
     app.add_directive("gap-list", GapListDirective)
     app.add_directive("planned-pages", PlannedPagesDirective)
     app.connect(RESOLVE_EVENT, resolve_gap_lists)
+    app.connect("env-check-consistency", check_planned_pages_exist)

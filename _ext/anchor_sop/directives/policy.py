@@ -28,6 +28,8 @@ from ..render import need_body, need_title, permalink, placeholder
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
+#: Set once a page's rule was reported for coming before any policy.
+NO_POLICY_REPORTED = "anchor_sop_no_policy_reported"
 
 
 class PolicyDirective(DocumentDirective):
@@ -69,11 +71,14 @@ class RuleDirective(SphinxDirective):
         title = self.arguments[0]
         need_id = self.options.get("id", "").strip()
         policy = self.env.temp_data.get(CURRENT_POLICY)
-        if policy is None:
+        # one mistake, one warning: the page's first rule stands for all of them
+        if policy is None and not self.env.temp_data.get(NO_POLICY_REPORTED):
+            self.env.temp_data[NO_POLICY_REPORTED] = True
             report(
                 location,
                 "rule_outside_policy",
-                f"The rule {need_id or title!r} comes before any policy on the page",
+                f"The rule {need_id or title!r} comes before any policy on the page "
+                "(and so does every rule after it)",
                 "put the page's policy directive above its rules",
             )
         if not self.content:

@@ -32,8 +32,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
-from ..diagnostics import report
-from ..model import NEED_LINKS, VERIFIES, backlink
+from ..model import VERIFIES, backlink
 from ..render import (
     RESOLVE_EVENT,
     NeedRef,
@@ -91,8 +90,6 @@ def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) 
     for node in placeholders:
         need = needs.get(node["need_id"])
         ids = linked_ids(need, node["link"]) if need is not None else []
-        if node["link"] in NEED_LINKS:
-            _check_targets(node, ids, needs)
         links = tuple(_link(app, node, other_id, needs) for other_id in ids)
         if not links and not node["empty"]:
             node.replace_self([])
@@ -100,32 +97,6 @@ def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) 
         listing = Listing(node["label"], node["empty"], links)
         make = partial(_listing_nodes, app, fromdocname, listing)
         node.replace_self(made_when_written_or_now(app, make, _listing_text(listing)))
-
-
-def _check_targets(node: trace_list, ids: list[str], needs) -> None:
-    """Report each link of an author's to an unknown need or one of the wrong type.
-
-    These replace sphinx-needs' own link warnings, which say what is wrong but
-    not what to do.
-    """
-    allowed = NEED_LINKS[node["link"]]["target_types"]
-    for target_id in ids:
-        target = needs.get(target_id)
-        if target is None:
-            report(
-                node,
-                "unknown_link",
-                f"{node['need_id']} {node['link']} {target_id!r}, which is not the ID of any need",
-                "correct the ID (see the rule's badge on its policy page) or remove it",
-            )
-        elif target["type"] not in allowed:
-            report(
-                node,
-                "wrong_link_type",
-                f"{node['need_id']} {node['link']} {target_id!r}, which is of type "
-                f"{target['type']!r}; it may only link to a {' or '.join(allowed)}",
-                f"link to the {' or '.join(allowed)} that {target_id} itself verifies",
-            )
 
 
 def _link(app: Sphinx, node: trace_list, other_id: str, needs) -> Link:

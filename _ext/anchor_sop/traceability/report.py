@@ -67,6 +67,7 @@ from ..render import (
     state_badge,
 )
 from ..store import EVERYTHING, all_documents, doc_store
+from .checks import check_links
 
 VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
 
@@ -226,11 +227,15 @@ def trace_report(app: Sphinx) -> TraceReport:
 
 
 def _check(app: Sphinx, _builder=None) -> None:
-    """Compute the report for this build; report gaps (the gate) and suspect links."""
+    """Compute the report for this build; report wrong links, gaps (the gate) and
+    suspect links."""
     app.anchor_sop_report = None
     result = trace_report(app)
+    needs = get_needs_view(app)
+    meant = check_links(app.env, needs)
     if app.config.anchor_coverage_gate:
-        for rule in result.gaps:
+        # a gap a mistyped link explains is reported as that link's mistake
+        for rule in (rule for rule in result.gaps if rule["id"] not in meant):
             report(
                 (rule["docname"], rule["lineno"]),
                 "coverage_gap",
@@ -242,7 +247,6 @@ def _check(app: Sphinx, _builder=None) -> None:
     for (item_id, rule_id), state in sorted(result.link_states.items()):
         if state == "suspect":
             suspects.setdefault(rule_id, []).append(item_id)
-    needs = get_needs_view(app)
     for rule_id, item_ids in suspects.items():
         rule = needs[rule_id]
         report(

@@ -1,0 +1,64 @@
+"""Every link an author wrote, checked once per build, where it is written.
+
+A link must name a need that exists and is of a type the link may name (an
+item verifies rules, a matrix row is governed by rules, an exception exempts
+rules). Each mistake is one warning at the line of the option that names the
+link, and an unknown ID that is close to one ID of the right type says which
+("did you mean VULN-02?"). That rule's coverage gap is the same mistake seen
+from the other end, so the coverage gate leaves it to this warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+from sphinx.environment import BuildEnvironment
+
+from ..diagnostics import report
+from ..model import NEED_LINKS
+from ..store import doc_store
+
+#: How alike an unknown ID and a real one must be to suggest it (difflib's ratio).
+CLOSE = 0.75
+
+
+def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
+    """Report each link to an unknown need or to one of the wrong type; return the IDs
+    the unknown ones were most likely meant as."""
+    meant: set[str] = set()
+    for link, spec in NEED_LINKS.items():
+        allowed = spec["target_types"]
+        candidates = sorted(need_id for need_id, n in needs.items() if n["type"] in allowed)
+        for need_id, need in needs.items():
+            for target_id in sorted(need[link] or []):
+                place = _place(env, need, link)
+                target = needs.get(target_id)
+                if target is None:
+                    close = difflib.get_close_matches(target_id, candidates, n=2, cutoff=CLOSE)
+                    guess = close[0] if len(close) == 1 else None
+                    if guess is not None:
+                        meant.add(guess)
+                    problem = f"{need_id} {link} {target_id!r}, which is not the ID of any need"
+                    if guess is None:
+                        fix = (
+                            "correct the ID (see the rule's badge on its policy page) or remove it"
+                        )
+                    else:
+                        problem, fix = f"{problem}; did you mean {guess}?", f"write {guess}"
+                    report(place, "unknown_link", problem, fix)
+                elif target["type"] not in allowed:
+                    report(
+                        place,
+                        "wrong_link_type",
+                        f"{need_id} {link} {target_id!r}, which is of type "
+                        f"{target['type']!r}; it may only link to a {' or '.join(allowed)}",
+                        f"link to the {' or '.join(allowed)} that {target_id} itself verifies",
+                    )
+    return meant
+
+
+def _place(env: BuildEnvironment, need, link: str) -> tuple[str, int]:
+    """Where ``need`` writes ``link``: the option's line, else the need's."""
+    lines = doc_store(env, need["docname"]).link_lines.get(need["id"], {})
+    return (need["docname"], lines.get(link, need["lineno"]))
