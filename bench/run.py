@@ -6,15 +6,17 @@ For the real site and each corpus size it measures, as whole ``sphinx-build``
 processes run as ``nox -s docs`` runs them (``-j auto``: one worker per core):
 a cold build (fresh output), a no-op rebuild, a one-page edit rebuild (and
 checks that another page shows the edit), and the peak memory (RSS) of the
-cold build. "Preview edit" is the same edit rebuilt as ``nox -s serve``
+cold build; then the cold and edit builds again with every speedup off
+(``-D anchor_speedups=0``), the "off" columns. "Preview edit" is the same edit
+rebuilt as ``nox -s serve``
 rebuilds it: serially, in a child forked from a process that has loaded what
 a build imports (``anchor_sop.preview``). Each figure is the median of
 ``--runs`` runs; each cold build is followed by ``EDITS_PER_BUILD`` edits,
 and as many preview edits are made, so the edit figures, the cheapest to
 measure and the tightest targets, are medians of several runs at any size.
 It prints one table, with the growth exponent of the cold build between
-consecutive sizes (time ∝ needs^k), and writes the same
-figures as JSON.
+consecutive sizes (time ∝ needs^k), then each of :data:`TARGETS`, met or not,
+and writes the same figures as JSON.
 """
 
 from __future__ import annotations
@@ -43,12 +45,23 @@ FULL_SIZES = [1000, 5000, 20000]
 EDITS_PER_BUILD = 3
 
 
-#: Extra sphinx-build arguments (``--stock-rendering`` measures furo's own sidebar,
-#: docutils' own table rows and Sphinx's own English search language).
-EXTRA_ARGS: list[str] = []
+#: The arguments that turn every speedup off (the "off" columns).
+SPEEDUPS_OFF = ["-D", "anchor_speedups=0"]
+
+#: Targets, in seconds, by (corpus, figure), with the speedups on.
+TARGETS = {
+    ("real site", "cold_s"): 3.0,
+    ("real site", "edit_s"): 1.5,
+    ("5000", "cold_s"): 20.0,
+    ("5000", "edit_s"): 2.5,
+    ("20000", "cold_s"): 90.0,
+    ("20000", "edit_s"): 5.0,
+}
 
 
-def sphinx_build(src: Path, out: Path, confdir: Path, fresh: bool) -> tuple[float, float]:
+def sphinx_build(
+    src: Path, out: Path, confdir: Path, fresh: bool, extra: list[str]
+) -> tuple[float, float]:
     """Run one build as its own process; return (seconds, peak RSS in MB)."""
     if fresh:
         shutil.rmtree(out, ignore_errors=True)
@@ -67,7 +80,7 @@ def sphinx_build(src: Path, out: Path, confdir: Path, fresh: bool) -> tuple[floa
         str(confdir),
         "-d",
         str(out / ".doctrees"),
-        *EXTRA_ARGS,
+        *extra,
         str(src),
         str(out),
     ]
@@ -92,7 +105,7 @@ def preview_build(src: Path, out: Path, confdir: Path) -> float:
     """One build as ``nox -s serve`` runs it (serial, forked from a warm process)."""
     args = ["-q", "-W", "--keep-going", "-c", str(confdir), "-d", str(out / ".doctrees")]
     start = time.perf_counter()
-    code = build_in_child([*args, *EXTRA_ARGS, str(src), str(out)])
+    code = build_in_child([*args, str(src), str(out)])
     seconds = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"preview build of {src} failed (exit code {code})")
@@ -100,36 +113,49 @@ def preview_build(src: Path, out: Path, confdir: Path) -> float:
 
 
 def measure(name: str, src: Path, confdir: Path, runs: int, edit) -> dict:
-    out = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-    cold, noop, edited, previewed, memory = [], [], [], [], []
+    """Cold, no-op and edit builds with the speedups on, then cold and edit builds with
+    them off (A and B alternate, so drift of the machine falls on both), then the
+    preview's edits."""
+    on, off = tempfile.mkdtemp(prefix=f"bench-{name}-on-"), tempfile.mkdtemp(prefix="off-")
+    figures: dict[str, list[float]] = {
+        key: [] for key in ("cold", "noop", "edit", "peak", "cold_off", "edit_off", "preview")
+    }
     for _ in range(runs):
-        seconds, peak = sphinx_build(src, out, confdir, fresh=True)
-        cold.append(seconds)
-        memory.append(peak)
-        noop.append(sphinx_build(src, out, confdir, fresh=False)[0])
+        for out, suffix, extra in ((Path(on), "", []), (Path(off), "_off", SPEEDUPS_OFF)):
+            seconds, peak = sphinx_build(src, out, confdir, fresh=True, extra=extra)
+            figures[f"cold{suffix}"].append(seconds)
+            if not suffix:
+                figures["peak"].append(peak)
+                figures["noop"].append(sphinx_build(src, out, confdir, False, extra)[0])
         for _ in range(EDITS_PER_BUILD):
-            check = edit()
-            edited.append(sphinx_build(src, out, confdir, fresh=False)[0])
-            if check is not None:
-                check(out)
+            for out, suffix, extra in ((Path(on), "", []), (Path(off), "_off", SPEEDUPS_OFF)):
+                check = edit()
+                figures[f"edit{suffix}"].append(sphinx_build(src, out, confdir, False, extra)[0])
+                if check is not None:
+                    check(out)
+    out = Path(on)
     preview_build(src, out, confdir)  # no-op: loads what a build imports, as the preview does
-    for _ in range(len(edited)):
+    for _ in range(EDITS_PER_BUILD * runs):
         check = edit()
-        previewed.append(preview_build(src, out, confdir))
+        figures["preview"].append(preview_build(src, out, confdir))
         if check is not None:
             check(out)
     needs = needs_built(out)
-    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(on, ignore_errors=True)
+    shutil.rmtree(off, ignore_errors=True)
+    median = {key: statistics.median(values) for key, values in figures.items()}
     return {
         "name": name,
         "needs": needs,
-        "cold_s": statistics.median(cold),
-        "noop_s": statistics.median(noop),
-        "edit_s": statistics.median(edited),
-        "preview_edit_s": statistics.median(previewed),
-        "peak_mb": statistics.median(memory),
+        "cold_s": median["cold"],
+        "cold_off_s": median["cold_off"],
+        "noop_s": median["noop"],
+        "edit_s": median["edit"],
+        "edit_off_s": median["edit_off"],
+        "preview_edit_s": median["preview"],
+        "peak_mb": median["peak"],
         "runs": runs,
-        "edits": len(edited),
+        "edits": len(figures["edit"]),
     }
 
 
@@ -172,6 +198,7 @@ def corpus(size: int, runs: int) -> dict:
 
     result = measure(f"{shape['needs']} needs", work, work, runs, edit)
     result["pages"] = shape["pages"]
+    result["size"] = size
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -185,18 +212,27 @@ def growth(results: list[dict]) -> None:
 
 def print_table(results: list[dict]) -> None:
     header = (
-        f"{'corpus':<14}{'needs':>7}{'cold s':>9}{'no-op s':>9}{'edit s':>8}"
-        f"{'preview edit s':>16}{'peak MB':>9}{'growth':>8}"
+        f"{'corpus':<14}{'needs':>7}{'cold s':>9}{'off':>7}{'no-op s':>9}{'edit s':>8}"
+        f"{'off':>7}{'preview edit s':>16}{'peak MB':>9}{'growth':>8}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         k = r.get("growth_from_previous")
         print(
-            f"{r['name']:<14}{r['needs']:>7}{r['cold_s']:>9.2f}{r['noop_s']:>9.2f}"
-            f"{r['edit_s']:>8.2f}{r['preview_edit_s']:>16.2f}{r['peak_mb']:>9.0f}"
+            f"{r['name']:<14}{r['needs']:>7}{r['cold_s']:>9.2f}{r['cold_off_s']:>7.2f}"
+            f"{r['noop_s']:>9.2f}{r['edit_s']:>8.2f}{r['edit_off_s']:>7.2f}"
+            f"{r['preview_edit_s']:>16.2f}{r['peak_mb']:>9.0f}"
             f"{'' if k is None else f'{k:.2f}':>8}"
         )
+    print("\n(off: the same builds with every speedup off, -D anchor_speedups=0)")
+    for (corpus_name, figure), limit in TARGETS.items():
+        for r in results:
+            size = str(r.get("size", r["name"]))
+            if size == corpus_name:
+                verdict = "met" if r[figure] <= limit else "NOT MET"
+                what = f"{corpus_name} {figure[:-2]}"
+                print(f"target {what} <= {limit:g} s: {r[figure]:.2f} s, {verdict}")
 
 
 def main() -> None:
@@ -205,15 +241,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", help="corpus sizes, in needs")
     parser.add_argument("--runs", type=int, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "results.json")
-    parser.add_argument(
-        "--stock-rendering",
-        action="store_true",
-        help="furo's sidebar on every page, docutils' table rows, Sphinx's search language",
-    )
     args = parser.parse_args()
-    if args.stock_rendering:
-        for switch in ["anchor_fast_navigation", "anchor_fast_tables", "anchor_fast_search"]:
-            EXTRA_ARGS.extend(["-D", f"{switch}=0"])
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     runs = args.runs or (1 if args.quick else 3)
     results = [real_site(runs)]
