@@ -539,3 +539,73 @@ def test_stock_need_containers_get_ids_from_the_need(build, tmp_path):
     assert not re.search(r'id="SNCB-[0-9a-f]{8}"', html)
     second = build(pages, anchor_coverage_gate=False)
     assert (second.outdir / "page.html").read_text() == html
+
+
+# --- where the exports come from ----------------------------------------------------
+
+
+def test_every_export_says_where_it_comes_from(site_packs):
+    """exports.json names the commit, its date and the build's moment for the files
+    beside it; the XLSX says the same in its properties and on its Summary sheet."""
+    from openpyxl import load_workbook
+
+    pack, _ = site_packs
+    record = json.loads(pack.read("exports/exports.json"))
+    assert record["commit"].split()[0] == pack.manifest["commit"]
+    done = subprocess.run(
+        ["git", "log", "-1", "--format=%cI", "HEAD"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert record["commit_date"] == done.stdout.strip()
+    # the pack is built at the commit's moment
+    assert record["built"] == pack.manifest["commit_date"]
+    assert record["files"] == sorted(
+        ["needs.json", "traceability.csv", "traceability.xlsx", "review-status.csv"]
+    )
+
+    book = load_workbook(io.BytesIO(pack.read("exports/traceability.xlsx")))
+    assert book.sheetnames[0] == "Summary"
+    assert book.sheetnames[-1] == "Review status"
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Commit"] == record["commit"]
+    assert summary["Commit date"] == record["commit_date"]
+    assert summary["Built"] == record["built"]
+    assert summary["Rules in force"] > 50
+    assert record["commit"] in book.properties.subject
+    assert record["built"] in book.properties.description
+    review = [list(row) for row in book["Review status"].iter_rows(values_only=True)]
+    csv_rows = pack.csv("exports/review-status.csv")
+    assert [[cell or "" for cell in row] for row in review] == csv_rows
+    assert all(book[name].auto_filter.ref for name in book.sheetnames)
+
+
+def test_xlsx_ids_link_to_the_published_site_when_its_address_is_set(build):
+    from openpyxl import load_workbook
+
+    pages = {
+        "policy": policy(
+            "Anchor MSP Operations Lead", "2026-04-04", rule("BKP-01", "Daily", "Back up.")
+        ),
+        "checklist": checklist(item("BCK-01", "Job", "BKP-01")),
+    }
+    linked = build(pages, anchor_site_url="https://sop.example.invalid/")
+    sheet = load_workbook(linked.outdir / "traceability.xlsx")["Matrix"]
+    cells = {cell.value: cell for row in sheet.iter_rows(min_row=2) for cell in row}
+    site = "https://sop.example.invalid"
+    assert (cells["BKP-01"].hyperlink.target, cells["BKP-01"].hyperlink.location) == (
+        f"{site}/policy.html",
+        "BKP-01",
+    )
+    assert (cells["BCK-01"].hyperlink.target, cells["BCK-01"].hyperlink.location) == (
+        f"{site}/checklist.html",
+        "BCK-01",
+    )
+    assert cells["Daily"].hyperlink is None
+    linked.cleanup()
+    (linked.outdir / "traceability.xlsx").unlink()  # no view here: made again when missing
+    plain = build(pages)
+    sheet = load_workbook(plain.outdir / "traceability.xlsx")["Matrix"]
+    assert all(cell.hyperlink is None for row in sheet.iter_rows() for cell in row)

@@ -149,7 +149,8 @@ def test_an_edit_no_other_page_shows_rewrites_that_page_alone(make_app, tmp_path
     rewritten = {name for name in after if after[name] != again[name]}
     # the edited pages and needs.json, which holds every need's text; not their parent,
     # whose toctree shows nothing new
-    assert rewritten == {"policy.html", "checklist.html", "needs.json"}
+    # (and exports.json, which says when needs.json was made)
+    assert rewritten == {"policy.html", "checklist.html", "needs.json", "exports.json"}
     assert "The very first backup exists" in (second.outdir / "checklist.html").read_text()
     assert "The very first backup exists" in (second.outdir / "needs.json").read_text()
 
@@ -224,7 +225,7 @@ def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(m
     first = build()
     (srcdir / "policy.md").write_text(pages["policy"].replace("Keep 7 daily", "Keep  7 daily"))
     body_edit = build()
-    assert rewritten(first, body_edit) == {"policy.html", "needs.json"}
+    assert rewritten(first, body_edit) == {"policy.html", "needs.json", "exports.json"}
 
     (srcdir / "policy.md").write_text(pages["policy"].replace("# Backup Policy", "# Backups"))
     title_edit = build()
@@ -249,7 +250,7 @@ def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(m
     assert "Backups" in toctree.select_one("article .toctree-wrapper").get_text()
     # and the next build finished: a body edit rewrites the page alone again
     (srcdir / "policy.md").write_text(titled.replace("Keep 7 daily", "Keep 7  daily"))
-    assert rewritten(after_interrupt, build()) == {"policy.html", "needs.json"}
+    assert rewritten(after_interrupt, build()) == {"policy.html", "needs.json", "exports.json"}
 
 
 def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkeypatch):

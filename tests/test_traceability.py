@@ -313,7 +313,8 @@ def test_csv_and_xlsx_match_needs_json(project):
         assert row[2] == needs[row[1]]["title"]
 
     workbook = load_workbook(app.outdir / "traceability.xlsx")
-    assert workbook.sheetnames == ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
+    views = ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
+    assert workbook.sheetnames == ["Summary", *views, "Review status"]
     sheet = workbook["Matrix"]
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table
     assert sheet.freeze_panes == "A2"

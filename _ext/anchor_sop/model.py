@@ -119,6 +119,8 @@ STATE_COLORS = {
 #: The files an HTML build writes beside the pages (see exports.py): what the
 #: traceability page links to and what the audit pack collects.
 NEEDS_JSON = "needs.json"
+#: Beside the exports: where they come from (commit, its date, the build's moment).
+EXPORTS_JSON = "exports.json"
 TRACE_CSV = "traceability.csv"
 TRACE_XLSX = "traceability.xlsx"
 REVIEW_CSV = "review-status.csv"

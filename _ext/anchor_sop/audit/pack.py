@@ -37,14 +37,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import clock
-from ..model import CHANGES_CSV, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
+from ..model import CHANGES_CSV, EXPORTS_JSON, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
 from ..traceability.changes import ChangesError, load_needs
 from .archive import zip_bytes
 from .pdf import PDF_BUILDER, PDF_NAME
 
 #: Files of the HTML output that are build machinery, not the site.
 NOT_PUBLISHED = (".buildinfo",)
-EXPORTS = (NEEDS_JSON, TRACE_CSV, TRACE_XLSX, REVIEW_CSV)
+EXPORTS = (NEEDS_JSON, TRACE_CSV, TRACE_XLSX, REVIEW_CSV, EXPORTS_JSON)
 TOOLS = (
     "sphinx",
     "docutils",

@@ -29,12 +29,15 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.util.parallel import ParallelTasks
+from sphinx_needs.api import get_needs_view
 
 from .. import clock
+from ..model import EXPORTS_JSON, NEEDS_JSON
 from ..render import RESOLVE_EVENT
 from ..speed.parallel import reads_few_pages
 from ..speed.switch import is_on
 from ..store import pages_read, shows_every_page
+from .provenance import exports_json, provenance
 from .spreadsheet import workbook
 
 Rows = Sequence[Sequence[object]]
@@ -64,8 +67,28 @@ def csv_bytes(rows: Rows) -> bytes:
     return stream.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(sheets: Mapping[str, Rows]) -> bytes:
-    return workbook(sheets, clock.now())
+def xlsx_bytes(app: Sphinx, sheets: Mapping[str, Rows], title: str) -> bytes:
+    """An XLSX of ``sheets`` that says where it comes from; its IDs link to their
+    pages on the published site when ``anchor_site_url`` is set."""
+    origin = provenance(app)
+    properties = {
+        "title": title,
+        "subject": f"{app.config.project}, commit {origin.commit}",
+        "comments": f"Commit {origin.commit} of {origin.commit_date}; built {origin.built}",
+    }
+    return workbook(sheets, clock.now(), properties, site_links(app))
+
+
+def site_links(app: Sphinx) -> dict[str, str]:
+    """Each need's address on the published site, by ID (none without ``anchor_site_url``)."""
+    site = app.config.anchor_site_url.rstrip("/")
+    if not site:
+        return {}
+    return {
+        need_id: f"{site}/{app.builder.get_target_uri(need['docname'])}#{need_id}"
+        for need_id, need in get_needs_view(app).items()
+        if need["docname"]
+    }
 
 
 def _note_written(app: Sphinx, _doctree, docname: str) -> None:
@@ -112,20 +135,33 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
             VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
             NEEDS: pages_read(app),
         }
+        wrote = False
         for name, (make, follows) in app.anchor_sop_exports.items():
             if changed[follows] or not (outdir / name).is_file():
+                wrote = True
                 if early is None:
                     (outdir / name).write_bytes(make(app))
                 else:
                     # a rename, or a copy where the doctrees are on another file system
                     shutil.move(_made_folder(app) / name, outdir / name)
+        if wrote or pages_read(app) or not (outdir / EXPORTS_JSON).is_file():
+            names = {*app.anchor_sop_exports, NEEDS_JSON}
+            (outdir / EXPORTS_JSON).write_bytes(exports_json(app, sorted(names)))
     finally:
         if early is not None:
             shutil.rmtree(_made_folder(app), ignore_errors=True)
 
 
+def _read_provenance(app: Sphinx, _builder) -> None:
+    # once, in the main process, before any export is made (in a fork, in an edit)
+    if writes_exports(app):
+        provenance(app)
+
+
 def setup_exports(app: Sphinx) -> None:
+    app.add_config_value("anchor_site_url", "", "html", types=(str,))
     app.anchor_sop_exports = {}
+    app.connect("write-started", _read_provenance, priority=650)
     app.connect(RESOLVE_EVENT, _note_written)
     # once the needs are final: after sphinx-needs (500) and the trace check (600)
     app.connect("write-started", _make_early, priority=700)

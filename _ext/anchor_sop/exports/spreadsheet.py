@@ -23,8 +23,19 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def workbook(sheets: Mapping[str, Rows], created: datetime) -> bytes:
-    """An XLSX of ``sheets`` (name -> rows, the first row the header)."""
+#: Excel opens at most this many links on one sheet; cells past it stay plain text.
+MAX_LINKS = 65_530
+
+
+def workbook(
+    sheets: Mapping[str, Rows],
+    created: datetime,
+    properties: Mapping[str, str] | None = None,
+    links: Mapping[str, str] | None = None,
+) -> bytes:
+    """An XLSX of ``sheets`` (name -> rows, the first row the header), with the
+    document ``properties`` (title, subject, comments, ...) and each cell whose text
+    is a key of ``links`` a link to its address."""
     import xlsxwriter  # here: only a build that writes the XLSX pays for the import
 
     stream = io.BytesIO()
@@ -39,11 +50,13 @@ def workbook(sheets: Mapping[str, Rows], created: datetime) -> bytes:
         },
     )
     # naive and in UTC: XlsxWriter writes the creation date as given
-    book.set_properties({"created": created.replace(tzinfo=None)})
+    book.set_properties({**(properties or {}), "created": created.replace(tzinfo=None)})
+    links = links or {}
     bold = book.add_format({"bold": True})
     for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
         widths: list[int] = []
+        linked = 0
         for row_number, row in enumerate(rows):
             style = bold if row_number == 0 else None
             for column, value in enumerate(row):
@@ -54,7 +67,12 @@ def workbook(sheets: Mapping[str, Rows], created: datetime) -> bytes:
                     text = repr(value)
                 else:
                     text = NOT_XML.sub("", str(value))
-                    sheet.write_string(row_number, column, text, style)
+                    address = links.get(text) if row_number else None
+                    if address is not None and linked < MAX_LINKS:
+                        linked += 1
+                        sheet.write_url(row_number, column, address, string=text)
+                    else:
+                        sheet.write_string(row_number, column, text, style)
                 if column >= len(widths):
                     widths.extend([0] * (column + 1 - len(widths)))
                 widths[column] = max(widths[column], len(text))

@@ -154,6 +154,11 @@ def _exceptions_register(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
 
 def review_status_csv(app: Sphinx) -> bytes:
     """The review status table as CSV, one row per document, for the audit pack."""
+    return csv_bytes(review_status_table(app))
+
+
+def review_status_table(app: Sphinx) -> list[list[str]]:
+    """The review status as rows of text, header first (the CSV and the XLSX's sheet)."""
     header = ["Document", "Kind", "Page", "ID prefix", "Owner", "Last reviewed"]
     header += ["Next review due", "State", "Status"]
     rows = [
@@ -170,7 +175,7 @@ def review_status_csv(app: Sphinx) -> bytes:
         ]
         for record, due, state in review_status_rows(app, clock.today())
     ]
-    return csv_bytes([header, *rows])
+    return [header, *rows]
 
 
 class Register(NamedTuple):

@@ -40,10 +40,13 @@ from sphinx_needs.api import get_needs_view
 
 from ..diagnostics import report
 from ..exports.files import add_export, csv_bytes, writes_exports, xlsx_bytes
+from ..exports.provenance import provenance
+from ..lifecycle.registers import review_status_table
 from ..model import (
     ACCOUNTABLE,
     DOC_STATUS,
     DOMAIN,
+    EXPORTS_JSON,
     FINGERPRINT,
     GOVERNED_BY,
     ITEM,
@@ -307,8 +310,9 @@ def _percent(verified: int, total: int) -> str:
     return f"{100.0 * verified / total:.0f}%" if total else "—"
 
 
-def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.Node]:
-    figures = [
+def summary_figures(result: TraceReport) -> list[tuple[str, object]]:
+    """The summary's figures, as the Summary view and the XLSX's Summary sheet show them."""
+    return [
         ("Rules in force", len(result.rules)),
         ("Rules that must be verified", len(result.must_verify)),
         ("Rules verified", len(result.verified)),
@@ -323,6 +327,10 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
         ("Draft or retired rules (not counted)", len(result.out_of_force_rules)),
         ("Draft or retired items (not counted)", len(result.out_of_force_items)),
     ]
+
+
+def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.Node]:
+    figures = summary_figures(result)
     table = simple_table(
         ["Figure", "Value"],
         [[nodes.Text(name), nodes.Text(str(value))] for name, value in figures],
@@ -338,6 +346,7 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
                 (TRACE_CSV, "matrix as CSV"),
                 (REVIEW_CSV, "review status as CSV"),
                 (NEEDS_JSON, "needs.json (every need, for tools)"),
+                (EXPORTS_JSON, "where the exports come from (commit, its date, build date)"),
             ]
         ):
             if index:
@@ -529,6 +538,16 @@ def _resolve_views(app: Sphinx, doctree: nodes.document, fromdocname: str) -> No
 # --- exports ----------------------------------------------------------------------
 
 
+def _xlsx(app: Sphinx) -> bytes:
+    """The views as sheets, after a Summary sheet that says where they come from and a
+    Review status sheet."""
+    result = trace_report(app)
+    summary = [["Figure", "Value"], *provenance(app).rows()]
+    summary += [[name, value] for name, value in summary_figures(result)]
+    sheets = {"Summary": summary, **export_rows(app), "Review status": review_status_table(app)}
+    return xlsx_bytes(app, sheets, f"{app.config.project}: traceability")
+
+
 def export_rows(app: Sphinx) -> dict[str, list[list[str]]]:
     """Each view as rows of text, header first: the CSV and XLSX read these (made once)."""
     result = trace_report(app)
@@ -595,4 +614,4 @@ def setup_traceability(app: Sphinx) -> None:
     app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
     add_export(app, TRACE_CSV, lambda app: csv_bytes(export_rows(app)["Matrix"]))
-    add_export(app, TRACE_XLSX, lambda app: xlsx_bytes(export_rows(app)))
+    add_export(app, TRACE_XLSX, _xlsx)
