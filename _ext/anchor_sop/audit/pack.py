@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import clock
+from ..git import GitError, git
 from ..model import CHANGES_CSV, EXPORTS_JSON, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
 from ..traceability.changes import ChangesError, load_needs
 from .archive import zip_bytes
@@ -75,11 +76,9 @@ class Commit:
 
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        raise AuditError(f"git {' '.join(args)} failed in {root}: {detail.strip()}") from None
-    return done.stdout.strip()
+        return git(root, *args)
+    except GitError as error:
+        raise AuditError(str(error)) from None
 
 
 def read_commit(root: Path, ref: str = "HEAD") -> Commit:

@@ -144,7 +144,8 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
                 else:
                     # a rename, or a copy where the doctrees are on another file system
                     shutil.move(_made_folder(app) / name, outdir / name)
-        if wrote or pages_read(app) or not (outdir / EXPORTS_JSON).is_file():
+        # needs.json changed too when a page was read, whoever wrote it
+        if wrote or changed[NEEDS] or not (outdir / EXPORTS_JSON).is_file():
             names = {*app.anchor_sop_exports, NEEDS_JSON}
             (outdir / EXPORTS_JSON).write_bytes(exports_json(app, sorted(names)))
     finally:

@@ -11,12 +11,12 @@ tree with changes is marked ``(modified)``.
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import asdict, dataclass
 
 from sphinx.application import Sphinx
 
 from .. import clock
+from ..git import GitError, git
 
 #: What stands for the commit outside a git checkout.
 UNKNOWN = "unknown (not built from a git checkout)"
@@ -35,12 +35,9 @@ class Provenance:
 
 def _git(folder: str, *args: str) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=folder, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
+        return git(folder, *args)
+    except GitError:
         return None
-    return done.stdout.strip()
 
 
 def provenance(app: Sphinx) -> Provenance:

@@ -109,7 +109,7 @@ def when_on(name: str, otherwise: Any = None) -> Callable:
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         def guarded(app: Sphinx, *args: Any) -> Any:
-            if name not in getattr(app, "anchor_sop_speedups", ()):
+            if not is_on(app, name):
                 return otherwise
             return handler(app, *args)
 

@@ -17,7 +17,7 @@ from sphinx.environment import BuildEnvironment
 
 from ..diagnostics import report
 from ..model import NEED_LINKS
-from ..store import doc_store
+from ..store import stores
 
 #: How alike an unknown ID and a real one must be to suggest it (difflib's ratio).
 CLOSE = 0.75
@@ -60,5 +60,6 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
 
 def _place(env: BuildEnvironment, need, link: str) -> tuple[str, int]:
     """Where ``need`` writes ``link``: the option's line, else the need's."""
-    lines = doc_store(env, need["docname"]).link_lines.get(need["id"], {})
+    store = stores(env).get(need["docname"])  # a need of no page (imported) has none
+    lines = store.link_lines.get(need["id"], {}) if store is not None else {}
     return (need["docname"], lines.get(link, need["lineno"]))
