@@ -24,6 +24,7 @@ from .directives.policy import setup_policy
 from .directives.sections import setup_sections
 from .directives.template import setup_template
 from .documents import check_unique_prefixes
+from .evidence import setup_evidence
 from .exports.files import setup_exports
 from .html import setup_html
 from .lifecycle import setup_lifecycle
@@ -78,6 +79,7 @@ def setup(app: Sphinx) -> dict:
     setup_sections(app)
     setup_gaps(app)
     setup_exception(app)
+    setup_evidence(app)
     setup_lifecycle(app)
     setup_trace(app)
     setup_traceability(app)

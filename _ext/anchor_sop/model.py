@@ -11,8 +11,9 @@ import re
 
 #: A document prefix: an upper-case letter, then 1-7 upper-case letters or digits.
 PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,7}"
-#: A need ID: the prefix of its document, a hyphen and a two- or three-digit number.
-ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,3}})$")
+#: A need ID: the prefix of its document (or record kind), a hyphen and a number of
+#: two to five digits (records are numbered by the thousand: RUN-01234).
+ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,5}})$")
 PREFIX_REGEX = re.compile(rf"^{PREFIX_PATTERN}$")
 ID_EXAMPLE = "BKP-03"
 
@@ -29,6 +30,11 @@ GOVERNED_BY = "governed_by"
 EXEMPTS = "exempts"
 #: Exceptions have IDs of their own prefix: EXC-01, EXC-02, ...
 EXCEPTION_PREFIX = "EXC"
+#: Links of operating records (see evidence/kinds.py): the managed system a record
+#: is about, the incident a failed test or change became, an incident's postmortem.
+MANAGED_SYSTEM = "managed_system"
+INCIDENT = "incident"
+POSTMORTEM = "postmortem"
 
 #: Field of a rule: why no checklist item can verify it.
 NOT_VERIFIABLE = "not_verifiable"
@@ -43,6 +49,11 @@ DOC_REVIEWED = "doc_last_reviewed"
 FINGERPRINT = "fingerprint"
 #: Fields of an exception.
 EXCEPTION_FIELDS = ("system", "approved_by", "start", "expires")
+
+#: Fields of a rule: the records that show it at work, and what they must show
+#: (see evidence/requirements.py).
+EVIDENCE = "evidence"
+REQUIRES = "requires"
 
 NEED_TYPES = [
     {"directive": RULE, "title": "Rule", "prefix": "", "color": "#BFD8D2"},
@@ -67,12 +78,37 @@ NEED_LINKS = {
         "outgoing": "exempts",
         "target_types": [RULE],
     },
+    MANAGED_SYSTEM: {
+        "incoming": "records",
+        "outgoing": "system",
+        "target_types": ["managed-system"],
+    },
+    INCIDENT: {
+        "incoming": "led to by",
+        "outgoing": "incident",
+        "target_types": ["incident"],
+    },
+    POSTMORTEM: {
+        "incoming": "postmortem of",
+        "outgoing": "postmortem",
+        "target_types": ["postmortem"],
+    },
 }
+
+
+#: A field's or link's text is data, taken as written: never sphinx-needs' ``[[...]]``
+#: functions or variants (a note typed by an operator may hold anything).
+AS_WRITTEN = {"parse_dynamic_functions": False, "parse_variants": False}
 
 
 def _text_field(description: str) -> dict:
     """A need field holding text (or nothing)."""
-    return {"description": description, "schema": {"type": "string"}, "nullable": True}
+    return {
+        "description": description,
+        "schema": {"type": "string"},
+        "nullable": True,
+        **AS_WRITTEN,
+    }
 
 
 NEED_FIELDS = {
@@ -84,6 +120,8 @@ NEED_FIELDS = {
     DOC_OWNER: _text_field("The owner of the document the need is in."),
     DOC_REVIEWED: _text_field("When the document the need is in was last reviewed."),
     FINGERPRINT: _text_field("SHA-256 of the rule's normalised title and statement."),
+    EVIDENCE: _text_field("The kind of record that shows a rule at work, and which of them."),
+    REQUIRES: _text_field("What the records that show a rule at work must show."),
     **{
         name: _text_field(f"The {name.replace('_', ' ')} of an exception.")
         for name in EXCEPTION_FIELDS
@@ -94,6 +132,9 @@ NEED_FIELDS = {
 DUE_SOON_DAYS = 30
 #: What the build does about overdue reviews and expired exceptions.
 ENFORCEMENT_MODES = ("warn", "fail", "off")
+#: What the build does about findings (records that show a rule not met): list
+#: them (the default), warn at each, or fail the build (a release gate).
+EVIDENCE_MODES = ("report", "warn", "fail")
 
 #: Document statuses, in lifecycle order.
 STATUSES = ("draft", "approved", "retired")
@@ -113,6 +154,14 @@ STATE_COLORS = {
     "clean": "success",
     "unreviewed": "warning",
     "suspect": "danger",
+    # operating states of a rule (evidence/requirements.py) and record outcomes
+    "met": "success",
+    "findings": "danger",
+    "no records yet": "warning",
+    "not applicable": "secondary",
+    "pending": "info",
+    "finding": "danger",
+    "known gap": "warning",
 }
 
 
@@ -125,6 +174,9 @@ TRACE_CSV = "traceability.csv"
 TRACE_XLSX = "traceability.xlsx"
 REVIEW_CSV = "review-status.csv"
 CHANGES_CSV = "changes.csv"
+#: Every record that evidences each rule (in the audit period), and the findings.
+POPULATION_CSV = "population.csv"
+FINDINGS_CSV = "findings.csv"
 
 
 def backlink(link: str) -> str:

@@ -17,8 +17,9 @@ from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
 from .diagnostics import option_line, report, source_place
-from .model import ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
+from .model import AS_WRITTEN, ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
 from .store import doc_store, stores
+from .evidence.kinds import record_need_fields, record_need_types
 
 
 def configure_needs(_app: Sphinx, config: Config) -> None:
@@ -27,15 +28,20 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     Runs before sphinx-needs reads its configuration (``config-inited``
     priority 12 and later).
     """
-    config.needs_types = [dict(t, style="node") for t in NEED_TYPES]
+    config.needs_types = [dict(t, style="node") for t in [*NEED_TYPES, *record_need_types()]]
     # without their target types: sphinx-needs would check every link's target in
     # every build and warn without a fix; anchor_sop.traceability.links checks them
     # where each link is written, with one
     config.needs_links = {
-        name: {key: value for key, value in spec.items() if key != "target_types"}
+        name: {
+            **{key: value for key, value in spec.items() if key != "target_types"},
+            **AS_WRITTEN,
+        }
         for name, spec in NEED_LINKS.items()
     }
-    config.needs_fields = {name: dict(spec) for name, spec in NEED_FIELDS.items()}
+    config.needs_fields = {
+        name: dict(spec) for name, spec in {**NEED_FIELDS, **record_need_fields()}.items()
+    }
     config.needs_id_required = True
     config.needs_id_regex = ID_REGEX.pattern
     # needs.json is the auditors' machine-readable export, sphinx-needs' own; without
@@ -67,7 +73,7 @@ def check_need_id(location: tuple[str, int], need_id: str, prefix: str | None, w
             "bad_id",
             f"The ID {need_id!r} of the {what} does not match the ID scheme PREFIX-NN",
             f"write it like {ID_EXAMPLE}: the document's prefix, a hyphen, and a "
-            "two- or three-digit number",
+            "number of two to five digits",
         )
         return False
     if prefix and match["prefix"] != prefix:

@@ -23,23 +23,27 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 from .diagnostics import report, source_place
+from .evidence.kinds import KINDS, RECORDS_FOLDER
 from .store import doc_store
 
-#: The sections a kind of page has, in order (others may stand between them).
+#: The sections a kind of page has, in order (others may stand between them); a
+#: postmortem's and a decision's are their templates'.
 PAGE_SECTIONS = {
     "policy": ("Purpose", "Scope", "Exceptions"),
     "checklist": ("Purpose", "Checklist"),
+    **{kind.directive: kind.sections for kind in KINDS.values() if kind.sections},
 }
 
 
 def page_kind(env: BuildEnvironment, docname: str, title: str) -> str | None:
     """``policy`` or ``checklist`` for a page whose structure is checked, else ``None``."""
-    kinds = [record.kind for record in doc_store(env, docname).documents]
+    store = doc_store(env, docname)
+    kinds = [record.kind for record in store.documents]
     if "policy" in kinds:
         return "policy"
     if "checklist" in kinds and title.endswith("Checklist"):
         return "checklist"
-    return None
+    return next((r.kind for r in store.records if r.kind in PAGE_SECTIONS), None)
 
 
 def check_page_structure(app: Sphinx, doctree: nodes.document) -> None:
@@ -93,6 +97,8 @@ def check_in_toctree(app: Sphinx, env: BuildEnvironment) -> None:
             or docname == app.config.root_doc
             or docname in included
             or "orphan" in env.metadata[docname]
+            # a record is reached from its register, not the navigation
+            or docname.startswith(f"{RECORDS_FOLDER}/")
         ):
             continue
         index = _section_index(env, docname, app.config.root_doc)

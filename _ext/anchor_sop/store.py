@@ -28,6 +28,8 @@ class DocumentRecord:
     review_months: int | None
     docname: str
     lineno: int
+    #: A checklist whose runs are signed off (who, when).
+    sign_off: bool = False
 
 
 @dataclass
@@ -47,6 +49,47 @@ class ExceptionRecord:
     lineno: int
 
 
+@dataclass(frozen=True)
+class ItemResult:
+    """One item's answer in a checklist run."""
+
+    item_id: str
+    result: str
+    #: Why it does not apply, or what failed.
+    note: str
+    evidence: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """An action item of a postmortem."""
+
+    action: str
+    owner: str
+    due: date
+    lineno: int
+
+
+@dataclass
+class Record:
+    """An operating record (evidence/kinds.py): its fields as written."""
+
+    kind: str
+    need_id: str
+    title: str
+    #: option name -> value (white space collapsed); only the options written
+    values: dict[str, str]
+    #: option name -> line
+    lines: dict[str, int]
+    #: A worked example, labelled so: never evidence.
+    example: bool
+    docname: str
+    lineno: int
+    results: tuple[ItemResult, ...] = ()
+    actions: tuple[ActionItem, ...] = ()
+
+
 @dataclass
 class Gap:
     """Something the sources reference but do not define, where it is referenced."""
@@ -60,7 +103,9 @@ class Gap:
 #: What a page drawn from every page can show of the others (``DocStore.shows``):
 #: their titles and front matter, documents, exceptions, gaps and needs.
 PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS = "pages", "documents", "exceptions", "gaps", "needs"
-EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS})
+#: ... and their operating records (what the registers and rules' evidence show).
+RECORDS = "records"
+EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS, RECORDS})
 
 
 @dataclass
@@ -70,6 +115,7 @@ class DocStore:
     documents: list[DocumentRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     exceptions: list[ExceptionRecord] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     #: What of every page the page shows in figures or lists (views, registers):
     #: when one of these changes on any page, the page is rewritten.
     shows: frozenset[str] = frozenset()
@@ -113,6 +159,11 @@ def all_documents(env: BuildEnvironment) -> list[DocumentRecord]:
 def all_exceptions(env: BuildEnvironment) -> list[ExceptionRecord]:
     """Every recorded exception of the project, in document order."""
     return [rec for name in sorted(_all(env)) for rec in _all(env)[name].exceptions]
+
+
+def all_records(env: BuildEnvironment) -> list[Record]:
+    """Every operating record of the project, in document order."""
+    return [rec for name in sorted(_all(env)) for rec in _all(env)[name].records]
 
 
 def all_gaps(env: BuildEnvironment) -> list[Gap]:

@@ -68,11 +68,13 @@ class ChecklistDirective(DocumentDirective):
     option_spec: ClassVar[dict] = {
         **DocumentDirective.option_spec,
         "id-prefix": directives.unchanged,
+        "sign-off": directives.flag,
     }
 
     def run(self) -> list[nodes.Node]:
         title = self.arguments[0]
         record = self.read_record(title)
+        record.sign_off = "sign-off" in self.options
         checklist = nodes.container(classes=["anchor-checklist"])
         self.set_source_info(checklist)
         checklist += nodes.rubric(text=title, classes=["anchor-checklist-title"])

@@ -19,12 +19,23 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..diagnostics import report
+from ..diagnostics import option_line, report
 from ..documents import DocumentDirective, document_fields, page_title
 from ..fingerprint import fingerprint
-from ..model import EXEMPTS, FINGERPRINT, NOT_VERIFIABLE, RULE, VERIFIES, backlink
+from ..evidence.requirements import RequirementError, parse_requirement
+from ..model import (
+    EVIDENCE,
+    EXEMPTS,
+    FINGERPRINT,
+    NOT_VERIFIABLE,
+    REQUIRES,
+    RULE,
+    VERIFIES,
+    backlink,
+)
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import need_body, need_title, permalink, placeholder
+from ..store import RECORDS, doc_store
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
@@ -64,6 +75,8 @@ class RuleDirective(SphinxDirective):
     option_spec: ClassVar[dict] = {
         "id": directives.unchanged,
         "not-verifiable": directives.unchanged,
+        "evidence": directives.unchanged,
+        "requires": directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -94,8 +107,9 @@ class RuleDirective(SphinxDirective):
                 location,
                 "missing_reason",
                 f"The rule {need_id!r} is marked not verifiable without a reason",
-                "say after ':not-verifiable:' why no checklist item can verify it",
+                "say after ':not-verifiable:' why no checklist item or record can show it",
             )
+        evidence = self._evidence(need_id or title)
         prefix = policy.prefix if policy is not None else None
         container = nodes.container(classes=["anchor-need", "anchor-rule"])
         self.set_source_info(container)
@@ -108,6 +122,7 @@ class RuleDirective(SphinxDirective):
             fields = {FINGERPRINT: fingerprint(shown_title, body.astext())}
             if reason:
                 fields[NOT_VERIFIABLE] = reason
+            fields.update(evidence)
             fields.update(document_fields(policy))
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:
@@ -121,11 +136,55 @@ class RuleDirective(SphinxDirective):
             empty = (
                 f"No checklist item; not checklist-verifiable: {reason}"
                 if reason
+                else "No checklist item; its records show it at work (below)."
+                if evidence
                 else "No checklist item verifies this rule yet."
             )
             container += placeholder(self, need_id, backlink(VERIFIES), "Verified by", empty)
             container += placeholder(self, need_id, backlink(EXEMPTS), "Exceptions", "")
+            operation = rule_operation(need_id=need_id)
+            self.set_source_info(operation)
+            container += operation
+            # every rule shows how it operates: its page follows the records
+            store = doc_store(self.env, self.env.docname)
+            store.shows = store.shows | {RECORDS}
         return [container]
+
+    def _evidence(self, name: str) -> dict[str, str]:
+        """The rule's ``:evidence:`` and ``:requires:``, checked (see evidence/requirements.py)."""
+        evidence = " ".join(self.options.get("evidence", "").split())
+        requires = " ".join(self.options.get("requires", "").split())
+        if not evidence:
+            if requires:
+                report(
+                    (self.env.docname, option_line(self, "requires")),
+                    "evidence_option",
+                    f"The rule {name!r} has ':requires:' but no ':evidence:'",
+                    "add ':evidence: <kind of record>' (restore-test, change, incident, ...)",
+                )
+            return {}
+        if "not-verifiable" in self.options:
+            report(
+                (self.env.docname, option_line(self, "not-verifiable")),
+                "evidence_option",
+                f"The rule {name!r} names its evidence and is marked not verifiable",
+                "remove ':not-verifiable:': records of its ':evidence:' show it at work",
+            )
+        try:
+            parse_requirement(evidence, requires)
+        except RequirementError as error:
+            report(
+                (self.env.docname, option_line(self, error.option)),
+                "evidence_option",
+                error.problem,
+                error.fix,
+            )
+            return {}
+        return {EVIDENCE: evidence, REQUIRES: requires}
+
+
+class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Placeholder for how the rule ``need_id`` operates (evidence/views.py)."""
 
 
 def setup_policy(app: Sphinx) -> None:

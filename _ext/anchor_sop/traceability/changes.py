@@ -47,6 +47,7 @@ from ..model import (
     NEEDS_JSON,
 )
 from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
+from ..evidence.kinds import record_need_types
 from ..store import EVERYTHING, doc_store
 
 Need = Mapping[str, Any]
@@ -68,7 +69,7 @@ DOCUMENT_FIELDS = {
     DOC_REVIEWED: "review date changed",
     DOC_STATUS: "status changed",
 }
-TYPE_TITLES = {spec["directive"]: spec["title"] for spec in NEED_TYPES}
+TYPE_TITLES = {spec["directive"]: spec["title"] for spec in [*NEED_TYPES, *record_need_types()]}
 HEADER = ["Change", "ID", "Kind", "Page", "Old", "New"]
 
 

@@ -49,6 +49,7 @@ from ..store import (
     GAPS,
     NEEDS,
     PAGES,
+    RECORDS,
     DocStore,
     pages_read,
     stores,
@@ -209,6 +210,7 @@ def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
         EXCEPTIONS: [dataclasses.replace(r, lineno=0) for r in store.exceptions],
         GAPS: store.gaps,
         NEEDS: sorted(store.shown.items()),
+        RECORDS: [dataclasses.replace(r, lineno=0, lines={}) for r in store.records],
     }
     return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
 

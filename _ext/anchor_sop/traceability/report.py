@@ -46,6 +46,7 @@ from ..model import (
     ACCOUNTABLE,
     DOC_STATUS,
     DOMAIN,
+    EVIDENCE,
     EXPORTS_JSON,
     FINGERPRINT,
     GOVERNED_BY,
@@ -108,7 +109,8 @@ class Coverage:
 
     @cached_property
     def verified(self) -> list:
-        return [r for r in self.must_verify if self.verifiers.get(r["id"])]
+        """Verified by design: checklist items, or records it names (``:evidence:``)."""
+        return [r for r in self.must_verify if self.verifiers.get(r["id"]) or r[EVIDENCE]]
 
 
 @dataclass
@@ -154,7 +156,7 @@ class TraceReport(Coverage):
 
     @cached_property
     def gaps(self) -> list:
-        return [r for r in self.must_verify if not self.verifiers.get(r["id"])]
+        return [r for r in self.must_verify if not self.verifiers.get(r["id"]) and not r[EVIDENCE]]
 
     @cached_property
     def not_verifiable(self) -> list:

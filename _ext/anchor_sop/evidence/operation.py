@@ -1,0 +1,369 @@
+"""Whether each rule operates: its population of records, and its findings.
+
+Computed once per build (``write-started``, after the trace report) into an
+:class:`OperationReport` that the rules, registers, system pages, findings
+list, matrix, summary and exports all read.
+
+- A rule with ``:evidence:`` is evidenced by the records of that kind (and
+  ``where``); its ``:requires:`` say what they must show
+  (:mod:`.requirements`).
+- A rule that checklist items verify is evidenced by the checklist runs that
+  answer one of those items; an answer "failed" is a finding.
+- A rule marked not verifiable is "not applicable".
+
+A worked example (``:example:``) is never evidence. A *finding* is a
+well-formed record, or the absence of one, that shows a rule not met: the
+manual reporting, not an authoring mistake. ``anchor_evidence_enforcement``
+says what the build does about findings: list them (``report``, the
+default), warn at each (``warn``), or fail (``fail``, a release gate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sphinx.application import Sphinx
+from sphinx.errors import SphinxError
+
+from .. import clock
+from ..diagnostics import report
+from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES
+from ..store import Record, all_records
+from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
+from .records import parse_datetime
+from .requirements import (
+    Condition,
+    Moment,
+    Requirement,
+    RequirementError,
+    day_of,
+    deadline,
+    later_than,
+    parse_requirement,
+)
+
+#: Operating states of a rule, as the matrix shows them.
+MET, FINDINGS, NO_RECORDS, NOT_APPLICABLE = "met", "findings", "no records yet", "not applicable"
+
+
+class EvidenceError(SphinxError):
+    category = "Evidence enforcement"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule not met: by a record, or for a system (no record where one was due)."""
+
+    rule_id: str
+    record_id: str
+    system_id: str
+    text: str
+    #: The day it concerns (a record's date, or when a record was due).
+    day: date
+
+
+@dataclass
+class RuleOperation:
+    rule_id: str
+    #: What evidences the rule, in words ("" when nothing does).
+    evidence: str
+    state: str
+    population: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    latest: date | None = None
+
+
+@dataclass
+class OperationReport:
+    #: Every record (examples too), by ID.
+    records: dict[str, Record]
+    rules: dict[str, RuleOperation]
+    findings: list[Finding]
+
+    def of_system(self, system_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.system_id == system_id]
+
+    def of_record(self, record_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.record_id == record_id]
+
+    def count(self, state: str) -> int:
+        return sum(1 for r in self.rules.values() if r.state == state)
+
+
+def requirement_of(rule) -> Requirement | None:
+    """A rule's requirement (its options were checked when it was read)."""
+    if not rule[EVIDENCE]:
+        return None
+    try:
+        return parse_requirement(rule[EVIDENCE], rule[REQUIRES] or "")
+    except RequirementError:
+        return None
+
+
+class Records:
+    """The records of a build, and the moments their fields hold."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.by_id = {r.need_id: r for r in records}
+        self.evidence = [r for r in self.by_id.values() if not r.example]
+        self.systems = {
+            r.need_id: r for r in self.evidence if r.kind == MANAGED_SYSTEM_KIND.directive
+        }
+
+    def moment(self, record: Record, name: str) -> Moment | None:
+        """The date or date and time of ``name``; a linked record's own date."""
+        spec = KINDS[record.kind].fields_by_name[name]
+        value = record.values.get(name)
+        if value is None or value == UNKNOWN:
+            return None
+        if spec.type == DATE:
+            return date.fromisoformat(value)
+        if spec.type == DATETIME:
+            return parse_datetime(value)
+        if spec.type == LINK:
+            linked = self.by_id.get(value)
+            return self.moment(linked, KINDS[linked.kind].date_field) if linked else None
+        return None
+
+    def date_of(self, record: Record) -> date | None:
+        moment = self.moment(record, KINDS[record.kind].date_field)
+        return day_of(moment) if moment is not None else None
+
+    def system_name(self, system_id: str) -> str:
+        system = self.systems.get(system_id)
+        return f"{system_id} ({system.title})" if system else system_id
+
+
+def _fails(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    """Why ``record`` does not meet ``c`` (``None``: it does, or it is not due yet)."""
+    values = record.values
+    if c.what == "set":
+        return None if values.get(c.field) else f"has no {c.field}"
+    if c.what == "is":
+        value = values.get(c.field)
+        return None if value in c.values else f"{c.field} is {value or 'not recorded'}"
+    if c.what == "differs":
+        a, b = values.get(c.field), values.get(c.other)
+        if not a or not b:
+            return f"has no {c.other if a else c.field}"
+        return f"{c.field} and {c.other} are both {a}" if a.casefold() == b.casefold() else None
+    if c.what == "all_done":
+        failed = [r.item_id for r in record.results if r.result == "failed"]
+        return f"failed: {', '.join(failed)}" if failed else None
+    start = records.moment(record, c.other)
+    end = records.moment(record, c.field)
+    if c.what == "before":
+        if start is None or end is None:
+            return f"has no {c.other if end is not None else c.field}"
+        # "F before G": F is the earlier
+        return None if later_than(start, end) else f"{c.field} is not before {c.other}"
+    if c.what == "within":
+        if start is None:
+            return None  # what it counts from has not happened: nothing is due yet
+        limit = deadline(start, c.n, c.unit)
+        if end is None:
+            if later_than(clock.now() if isinstance(start, datetime) else today, limit):
+                return f"no {c.field} within {c.n} {c.unit} of {c.other}"
+            return None
+        if later_than(end, limit):
+            return f"{c.field} {end.isoformat()} is later than {c.n} {c.unit} after {c.other}"
+        return None
+    return None
+
+
+def _operate(records: Records, rule_id: str, requirement: Requirement, today: date):
+    kind = KINDS[requirement.kind]
+    population = [
+        r
+        for r in records.evidence
+        if r.kind == requirement.kind
+        and (
+            not requirement.where_field
+            or r.values.get(requirement.where_field) in requirement.where_values
+        )
+    ]
+    population.sort(key=lambda r: (records.date_of(r) or date.min, r.need_id))
+    findings = []
+    recurrence = requirement.recurrence
+    if recurrence is None:
+        for record in population:
+            for c in requirement.per_record:
+                why = _fails(records, record, c, today)
+                if why:
+                    findings.append(
+                        Finding(rule_id, record.need_id, record.values.get("system", ""),
+                                f"{record.need_id} {why}", records.date_of(record) or today)
+                    )
+    else:
+        counting = [
+            r for r in population
+            if not any(_fails(records, r, c, today) for c in requirement.per_record)
+        ]
+        what = kind.title.lower()
+        if requirement.per_record:
+            what += " meeting '" + "; ".join(c.text for c in requirement.per_record) + "'"
+        findings += _recurrence(records, rule_id, what, recurrence, counting, today)
+    return population, findings
+
+
+def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: date):
+    findings = []
+    if c.what == "before_system" or c.per_system:
+        groups = {
+            system_id: [r for r in counting if r.values.get("system") == system_id]
+            for system_id, system in sorted(records.systems.items())
+            if system.values.get("status") == "managed"
+        }
+    else:
+        groups = {"": counting}
+    for system_id, group in groups.items():
+        name = records.system_name(system_id)
+        system = records.systems.get(system_id)
+        if c.what == "before_system":
+            limit = records.moment(system, c.other) if system else None
+            ok = [r for r in group if limit is None or not later_than(records.date_of(r), limit)]
+            if not ok:
+                when = f" before its {c.other} ({limit.isoformat()})" if limit else ""
+                findings.append(
+                    Finding(rule_id, "", system_id, f"{name} has no {what}{when}",
+                            day_of(limit) if limit else today)
+                )
+            continue
+        dates = [records.date_of(r) for r in group]
+        start = records.moment(system, "accepted-on") if system else None
+        points = ([day_of(start)] if start else []) + dates
+        if not dates:
+            due = deadline(day_of(start), c.n, c.unit) if start else None
+            if due is None or later_than(today, due):
+                findings.append(
+                    Finding(rule_id, "", system_id,
+                            f"no {what} recorded" + (f" for {name}" if system_id else ""),
+                            due or today)
+                )
+            continue
+        for before, after in zip(points, [*points[1:], None]):
+            due = deadline(before, c.n, c.unit)
+            until = after or today
+            if later_than(until, due):
+                findings.append(
+                    Finding(rule_id, "", system_id,
+                            f"no {what} between {before.isoformat()} and "
+                            f"{until.isoformat()}" + (f" for {name}" if system_id else "")
+                            + f" (due by {due.isoformat()})",
+                            due)
+                )
+    return findings
+
+
+def _checklist_operation(records: Records, rule_id: str, item_ids: list[str], today: date):
+    items = set(item_ids)
+    population, findings = [], []
+    for run in records.evidence:
+        if run.kind != CHECKLIST_RUN.directive:
+            continue
+        answers = [r for r in run.results if r.item_id in items]
+        if not answers:
+            continue
+        population.append(run)
+        for answer in answers:
+            if answer.result == "failed":
+                findings.append(
+                    Finding(rule_id, run.need_id, run.values.get("system", ""),
+                            f"{answer.item_id} failed in {run.need_id}: {answer.note}",
+                            records.date_of(run) or today)
+                )
+    return population, findings
+
+
+def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -> OperationReport:
+    """The operating state of every rule in ``rules`` (the trace report's rules in force)."""
+    records = Records(all_records(app.env))
+    today = clock.today()
+    result: dict[str, RuleOperation] = {}
+    for rule in rules:
+        rule_id = rule["id"]
+        requirement = requirement_of(rule)
+        if requirement is not None:
+            population, findings = _operate(records, rule_id, requirement, today)
+            evidence = requirement.describe()
+        elif verifiers.get(rule_id):
+            population, findings = _checklist_operation(
+                records, rule_id, verifiers[rule_id], today
+            )
+            evidence = "checklist runs of " + ", ".join(verifiers[rule_id])
+        else:
+            result[rule_id] = RuleOperation(
+                rule_id, "", NOT_APPLICABLE if rule[NOT_VERIFIABLE] else NO_RECORDS
+            )
+            continue
+        state = FINDINGS if findings else MET if population else NO_RECORDS
+        dates = [d for d in (records.date_of(r) for r in population) if d]
+        result[rule_id] = RuleOperation(
+            rule_id,
+            evidence,
+            state,
+            [r.need_id for r in population],
+            findings,
+            max(dates) if dates else None,
+        )
+    findings = sorted(
+        (f for op in result.values() for f in op.findings),
+        key=lambda f: (f.day, f.rule_id, f.record_id, f.system_id, f.text),
+    )
+    return OperationReport(records.by_id, result, findings)
+
+
+def enforce(app: Sphinx, operation: OperationReport, places: dict[str, tuple[str, int]]) -> None:
+    """``anchor_evidence_enforcement``: warn at each finding, or fail the build."""
+    mode = app.config.anchor_evidence_enforcement
+    if mode not in EVIDENCE_MODES:
+        raise EvidenceError(
+            f"anchor_evidence_enforcement is {mode!r}; set it to one of "
+            f"{', '.join(EVIDENCE_MODES)} in conf.py"
+        )
+    if mode == "report" or not operation.findings:
+        return
+    for finding in operation.findings:
+        record = operation.records.get(finding.record_id)
+        place = (record.docname, record.lineno) if record else places[finding.rule_id]
+        report(
+            place,
+            "finding",
+            f"Finding on rule {finding.rule_id}: {finding.text}",
+            "act on it (the findings list says what is due), or record what was done",
+        )
+    if mode == "fail":
+        raise EvidenceError(
+            f"{len(operation.findings)} finding(s), listed above. The release setting "
+            "(anchor_evidence_enforcement = 'fail') stops the build."
+        )
+
+
+def audit_period(app: Sphinx) -> tuple[date, date]:
+    """``anchor_audit_period`` ("YYYY-MM-DD:YYYY-MM-DD"; "" is all time), as two days."""
+    text = app.config.anchor_audit_period.strip()
+    if not text:
+        return date.min, date.max
+    start, _, end = text.partition(":")
+    try:
+        period = date.fromisoformat(start.strip()), date.fromisoformat(end.strip())
+    except ValueError:
+        period = None
+    if period is None or period[1] < period[0]:
+        raise EvidenceError(
+            f"anchor_audit_period is {text!r}; write it as FIRST:LAST, two days in "
+            "YYYY-MM-DD form, e.g. 2026-01-01:2026-12-31 (or '' for all records)"
+        )
+    return period
+
+
+def operation_report(app: Sphinx) -> OperationReport:
+    """The operating state of this build (computed at ``write-started``)."""
+    if getattr(app, "anchor_sop_operation", None) is None:
+        from ..traceability.report import trace_report
+
+        trace = trace_report(app)
+        app.anchor_sop_operation = build_operation(app, trace.rules, trace.verifiers)
+    return app.anchor_sop_operation

@@ -1,0 +1,436 @@
+"""The record directives: one per kind of :mod:`.kinds`, and ``action-items``.
+
+Each record is a need of its kind's type (so it is in needs.json, the exports
+and the changes report) and a :class:`~anchor_sop.store.Record` in the build
+environment (what the registers and the evidence read). A record renders as::
+
+    <container ids="INC-001" classes="anchor-need anchor-record anchor-record-incident">
+        <paragraph classes="anchor-need-title"> ID badge, kind, [example badge], permalink
+        <record_context need_id="INC-001" kind="incident">, made when written:
+            <table classes="anchor-record-facts"> one row per field written
+            [<table classes="anchor-run-results"> a checklist run's answers]
+            what other records say of it
+        [<container classes="anchor-need-body"> its body: a postmortem's prose, ...]
+
+What one record can get wrong is checked here, at its option's line: a
+missing field, a value outside its list, a date that is not ISO 8601, a date
+and time without its offset. What needs every record (the system it names
+exists, the items are its checklist's, the incident numbers run without a
+gap) is checked once per build by :mod:`.checks`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import ClassVar
+
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from ..diagnostics import option_line, report
+from ..documents import page_title, parse_date
+from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..render import id_badge, need_body, permalink, simple_table, state_badge
+from ..store import RECORDS, ActionItem, ItemResult, Record, doc_store
+from .kinds import (
+    CHECKLIST_RUN,
+    CHOICE,
+    DATE,
+    DATETIME,
+    ITEM_RESULTS,
+    KINDS,
+    LINK,
+    POSTMORTEM_KIND,
+    RECORDS_FOLDER,
+    UNKNOWN,
+    Field,
+    Kind,
+)
+
+#: A date and time with its offset: 2026-03-02T14:05+01:00 (seconds optional; Z for UTC).
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$")
+#: ``env.temp_data`` key: the record of the page being read.
+CURRENT_RECORD = "anchor_sop_record"
+
+
+class record_context(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Placeholder for what the other records and the evidence say of ``need_id``."""
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO 8601 date and time with its offset, else ``None``."""
+    if not ISO_DATETIME.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def check_value(location, record_id: str, spec: Field, value: str) -> bool:
+    """Report a value that is not of its field's type; whether it is."""
+    if value == UNKNOWN and spec.may_be_unknown:
+        return True
+    if spec.type == CHOICE and value not in spec.choices:
+        report(
+            location,
+            "record_value",
+            f"The {spec.heading.lower()} of {record_id} is {value!r}, which is not one of "
+            f"{', '.join(spec.choices)}",
+            f"write one of {', '.join(spec.choices)}"
+            + (f" (or '{UNKNOWN}', shown as a known gap)" if spec.may_be_unknown else ""),
+        )
+        return False
+    if spec.type == DATE:
+        return parse_date(value, location, f"{spec.heading.lower()} of {record_id}") is not None
+    if spec.type == DATETIME and parse_datetime(value) is None:
+        report(
+            location,
+            "record_datetime",
+            f"The {spec.heading.lower()} of {record_id} {value!r} is not a date and time "
+            "in ISO 8601 form with its offset",
+            "write it as YYYY-MM-DDTHH:MM with the offset from UTC, e.g. "
+            "2026-03-02T14:05+01:00 (or Z for UTC)",
+        )
+        return False
+    return True
+
+
+def record_directive(kind: Kind) -> type[SphinxDirective]:
+    """The directive of ``kind``: ``:::{<kind>} <ID>`` with an option per field."""
+
+    class RecordDirective(SphinxDirective):
+        required_arguments = 1
+        has_content = True
+        option_spec: ClassVar[dict] = {
+            **{f.name: directives.unchanged for f in kind.fields},
+            "example": directives.flag,
+        }
+
+        def run(self) -> list[nodes.Node]:
+            return read_record(self, kind)
+
+    RecordDirective.__name__ = f"{kind.title.replace(' ', '')}Directive"
+    return RecordDirective
+
+
+def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
+    env = directive.env
+    docname = env.docname
+    location = (docname, directive.lineno)
+    need_id = directive.arguments[0].strip()
+    values = {
+        name: " ".join(directive.options[name].split())
+        for name in kind.fields_by_name
+        if name in directive.options
+    }
+    lines = {name: option_line(directive, name) for name in values}
+    valid = _check_fields(directive, kind, need_id, values, lines)
+    if CURRENT_RECORD in env.temp_data:
+        report(
+            location,
+            "second_record",
+            f"A record page holds one record, and {need_id} is the second",
+            f"move it to a page of its own, {RECORDS_FOLDER}/{kind.folder}/{need_id}.md",
+        )
+        valid = False
+    expected = f"{RECORDS_FOLDER}/{kind.folder}/{need_id}"
+    if valid and docname != expected:
+        report(
+            location,
+            "record_place",
+            f"The {kind.title.lower()} {need_id} is on the page {docname}.md; a record is "
+            "the page named by its ID in its kind's folder",
+            f"move the page to source/{expected}.md",
+        )
+        valid = False
+    results = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ()
+    example = "example" in directive.options
+    title = page_title(directive)
+    box = nodes.container(classes=["anchor-need", "anchor-record", f"anchor-record-{kind.directive}"])
+    directive.set_source_info(box)
+    heading = nodes.paragraph(
+        "",
+        "",
+        id_badge(need_id),
+        nodes.Text(" "),
+        nodes.strong(text=title),
+        nodes.Text(f" ({kind.title.lower()})"),
+        classes=["anchor-need-title"],
+    )
+    if example:
+        heading += [nodes.Text(" "), state_badge("example")]
+    if valid and check_need_id(location, need_id, kind.prefix, kind.title.lower()):
+        fields: dict[str, object] = {}
+        for name, value in values.items():
+            spec = kind.fields_by_name[name]
+            fields[spec.stored_as] = [value] if spec.type == LINK else value
+        if results:
+            fields["results"] = json.dumps(
+                [[r.item_id, r.result, r.note, r.evidence] for r in results], ensure_ascii=False
+            )
+        if example:
+            fields["example"] = "yes"
+        status = fields.pop("status", None)
+        need_nodes = create_need(
+            directive, kind.directive, need_id, title, content="", status=status, **fields
+        )
+        if need_nodes is not None:
+            box["ids"] = [need_id]
+            box += need_nodes
+            heading += permalink(need_id)
+            record = Record(
+                kind=kind.directive,
+                need_id=need_id,
+                title=title,
+                values=values,
+                lines=lines,
+                example=example,
+                docname=docname,
+                lineno=directive.lineno,
+                results=results,
+            )
+            store = doc_store(env, docname)
+            store.records.append(record)
+            env.temp_data[CURRENT_RECORD] = record
+    box += heading
+    if box["ids"]:
+        # its facts link the records they name, and its page shows what other
+        # records say of it (a system page lists them): made when written
+        context = record_context(need_id=need_id, kind=kind.directive)
+        directive.set_source_info(context)
+        box += context
+        store = doc_store(env, docname)
+        store.shows = store.shows | {RECORDS}
+    else:
+        box += facts_table(kind, values, as_written)  # shown as written, not lost
+    if directive.content and kind is not CHECKLIST_RUN:  # a run's body is its answers
+        box += need_body(directive)
+    return [box]
+
+
+def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict) -> bool:
+    valid = True
+    for spec in kind.fields:
+        value = values.get(spec.name)
+        required = spec.required
+        if spec.required_when is not None:
+            other, when = spec.required_when
+            written = values.get(other)
+            required = written is not None and ("*" in when or written in when)
+        if value is None or value == "":
+            if required:
+                why = (
+                    f" (required when {spec.required_when[0]} is "
+                    f"{' or '.join(spec.required_when[1])})"
+                    if spec.required_when and "*" not in spec.required_when[1]
+                    else f" (required with :{spec.required_when[0]}:)"
+                    if spec.required_when
+                    else ""
+                )
+                report(
+                    (directive.env.docname, directive.lineno),
+                    "record_field",
+                    f"The {kind.title.lower()} {need_id} has no ':{spec.name}:'{why}",
+                    f"add ':{spec.name}:' ({_describe(spec)})",
+                )
+                valid = False
+            values.pop(spec.name, None)
+            continue
+        if not check_value((directive.env.docname, lines[spec.name]), need_id, spec, value):
+            valid = False
+    return valid
+
+
+def _describe(spec: Field) -> str:
+    if spec.type == CHOICE:
+        return "one of " + ", ".join(spec.choices)
+    if spec.type == DATE:
+        return "a date, YYYY-MM-DD"
+    if spec.type == DATETIME:
+        return "a date and time with its offset, e.g. 2026-03-02T14:05+01:00"
+    if spec.type == LINK:
+        return "the ID of a record"
+    if spec.type == "checklist":
+        return "the ID prefix of a checklist, e.g. HAC"
+    if spec.type == "page":
+        return "the page, e.g. /runbooks/cerberus-operations-runbook"
+    return "its text"
+
+
+def _read_results(directive: SphinxDirective, need_id: str) -> tuple[ItemResult, ...]:
+    """A run's answers, one line each: ``HAC-01: done`` or ``HAC-02: {result: ..., note:
+    ..., evidence: ...}`` (JSON strings welcome: what the browser writes)."""
+    results = []
+    seen = set()
+    for offset, line in enumerate(directive.content):
+        lineno = directive.content_offset + offset + 1
+        if not line.strip():
+            continue
+        where = (directive.env.docname, lineno)
+        item_id, colon, rest = line.partition(":")
+        item_id = item_id.strip()
+        try:
+            answer = yaml.safe_load(rest) if colon else None
+        except yaml.YAMLError:
+            answer = None
+        if isinstance(answer, str):
+            answer = {"result": answer}
+        if not isinstance(answer, dict) or not item_id:
+            report(
+                where,
+                "run_result",
+                f"The line {line.strip()!r} of {need_id} is not an item's answer",
+                "write 'ITEM-ID: done', or 'ITEM-ID: {result: failed, note: what failed, "
+                "evidence: link}'",
+            )
+            continue
+        result = str(answer.get("result") or "").strip()
+        note = " ".join(str(answer.get("note") or "").split())
+        evidence = str(answer.get("evidence") or "").strip()
+        unknown_keys = sorted(set(answer) - {"result", "note", "evidence"})
+        if unknown_keys:
+            report(
+                where,
+                "run_result",
+                f"The answer for {item_id} in {need_id} has the unknown key "
+                f"{unknown_keys[0]!r}",
+                "an answer has result, note and evidence",
+            )
+        if result not in ITEM_RESULTS:
+            report(
+                where,
+                "run_result",
+                f"The answer for {item_id} in {need_id} has "
+                + (f"the result {result!r}" if result else "no result"),
+                f"give it a result: {', '.join(ITEM_RESULTS)}",
+            )
+            continue
+        if result != "done" and not note:
+            report(
+                where,
+                "run_result",
+                f"{item_id} is {result!r} in {need_id} without a note",
+                "say why it does not apply" if result == "not applicable"
+                else "say what failed" + " in 'note:'",
+            )
+            continue
+        if item_id in seen:
+            report(
+                where,
+                "run_result",
+                f"{item_id} is answered twice in {need_id}",
+                "keep one answer per item",
+            )
+            continue
+        seen.add(item_id)
+        results.append(ItemResult(item_id, result, note, evidence, lineno))
+    return tuple(results)
+
+
+def facts_table(kind: Kind, values: dict[str, str], link) -> nodes.table:
+    """A record's fields as written; ``link(ID)`` shows a field that names a record,
+    ``link(page=...)`` one that names a page."""
+    rows = []
+    for spec in kind.fields:
+        value = values.get(spec.name)
+        if value is None:
+            continue
+        if value == UNKNOWN and spec.may_be_unknown:
+            cell: nodes.Node = nodes.inline(
+                "", "", state_badge("known gap"), nodes.Text(" not given by the source documents")
+            )
+        elif spec.type == LINK:
+            cell = link(value)
+        elif spec.type == "page":
+            cell = link(value, page=True)
+        else:
+            cell = nodes.Text(value)
+        rows.append([nodes.Text(spec.heading), cell])
+    return simple_table(["Field", "Value"], rows, classes=["anchor-record-facts"])
+
+
+def as_written(value: str, page: bool = False) -> nodes.literal:
+    return nodes.literal(text=value)
+
+
+def results_table(results: tuple[ItemResult, ...], link) -> nodes.table:
+    rows = [
+        [
+            link(r.item_id),
+            state_badge(r.result, f"anchor-result-{r.result.replace(' ', '-')}"),
+            nodes.Text(r.note or "—"),
+            _evidence(r.evidence),
+        ]
+        for r in results
+    ]
+    return simple_table(["Item", "Result", "Note", "Evidence"], rows, classes=["anchor-run-results"])
+
+
+def _evidence(text: str) -> nodes.Node:
+    if re.match(r"^https?://\S+$", text):
+        return nodes.reference(text, text, refuri=text)
+    return nodes.Text(text or "—")
+
+
+class ActionItemsDirective(SphinxDirective):
+    """A postmortem's action items: a YAML list of ``{action, owner, due}``."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        location = (self.env.docname, self.lineno)
+        record = self.env.temp_data.get(CURRENT_RECORD)
+        if record is None or record.kind != POSTMORTEM_KIND.directive:
+            report(
+                location,
+                "action_items_outside",
+                "The action items come before any postmortem on the page",
+                "put them on a postmortem's page, after its postmortem directive",
+            )
+            return []
+        actions = []
+        for offset, line in enumerate(self.content):
+            if not line.strip():
+                continue
+            where = (self.env.docname, self.content_offset + offset + 1)
+            try:
+                entry = yaml.safe_load(line.strip().removeprefix("- "))
+            except yaml.YAMLError:
+                entry = None
+            if not isinstance(entry, dict) or not all(
+                str(entry.get(k) or "").strip() for k in ("action", "owner", "due")
+            ):
+                report(
+                    where,
+                    "action_item",
+                    f"The action item {line.strip()!r} of {record.need_id} lacks an action, "
+                    "an owner or a due date",
+                    "write '- {action: what to do, owner: who, due: YYYY-MM-DD}'",
+                )
+                continue
+            due_text = str(entry["due"])
+            due = entry["due"] if isinstance(entry["due"], date) else None
+            if due is None:
+                due = parse_date(due_text, where, f"due date of an action item of {record.need_id}")
+            if due is None:
+                continue
+            actions.append(ActionItem(str(entry["action"]), str(entry["owner"]), due, where[1]))
+        record.actions = tuple(actions)
+        rows = [
+            [nodes.Text(a.action), nodes.Text(a.owner), nodes.Text(a.due.isoformat())]
+            for a in actions
+        ]
+        return [simple_table(["Action", "Owner", "Due date"], rows, classes=["anchor-actions"])]
+
+
+def setup_records(app: Sphinx) -> None:
+    app.add_node(record_context)
+    for kind in KINDS.values():
+        replace_need_directive(app, kind.directive, record_directive(kind))
+    app.add_directive("action-items", ActionItemsDirective)

@@ -1,0 +1,316 @@
+"""What the records show, made when a page is written.
+
+- ``rule_operation`` under each rule: what evidences it, its operating state,
+  the latest evidence and its findings.
+- ``record_context`` on each record: its fields (the records and pages they
+  name as links), a run's answers; a managed system's records and findings;
+  another record's findings and the records that name it.
+- ``record-register <kind>``: the register of a kind, sortable and filterable.
+- ``findings``: every finding.
+- Exports: ``population.csv`` (every record that evidences each rule, in the
+  audit period: what an auditor samples from) and ``findings.csv``, also
+  sheets of the XLSX.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx_needs.api import get_needs_view
+
+from ..diagnostics import report
+from ..directives.policy import rule_operation
+from ..exports.files import add_export, csv_bytes
+from ..model import FINDINGS_CSV, POPULATION_CSV
+from ..render import (
+    RESOLVE_EVENT,
+    id_badge,
+    id_link,
+    link_to,
+    need_ref,
+    need_reference,
+    simple_table,
+    state_badge,
+)
+from ..store import RECORDS, doc_store
+from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
+from .operation import OperationReport, audit_period, operation_report
+from .records import facts_table, record_context, results_table
+
+#: The columns of each register, after ID and title: (heading, field).
+REGISTER_COLUMNS = {
+    "managed-system": [("Team", "team"), ("Status", "status"), ("Accepted on", "accepted-on")],
+    "checklist-run": [("Checklist", "checklist"), ("System", "system"), ("Run by", "run-by"),
+                      ("Run at", "run-at"), ("Signed off by", "signed-off-by")],
+    "incident": [("Detected", "detected"), ("Severity", "severity"), ("System", "system"),
+                 ("IC", "commander"), ("Status", "status"), ("Postmortem", "postmortem")],
+    "postmortem": [("Incident", "incident"), ("Held on", "held-on")],
+    "change": [("Type", "type"), ("System", "system"), ("Who", "by"), ("Executed", "executed"),
+               ("Outcome", "outcome")],
+    "restore-test": [("System", "system"), ("Tested on", "tested-on"), ("Result", "result"),
+                     ("Integrity verified", "integrity-verified"), ("Tested by", "tested-by")],
+    "security-review": [("Reviewed on", "reviewed-on"), ("By", "by"), ("Findings", "findings")],
+    "decision": [("Date", "decided-on"), ("Revisit", "revisit-on")],
+}
+
+
+def _ref(app: Sphinx, page: str, need_id: str) -> nodes.Node:
+    need = get_needs_view(app).get(need_id)
+    if need is None:
+        return nodes.literal(text=need_id)
+    return need_reference(app, page, need_ref(need))
+
+
+def _cell(app: Sphinx, page: str, record, name: str) -> nodes.Node:
+    value = record.values.get(name)
+    if value is None:
+        return nodes.Text("—")
+    spec = KINDS[record.kind].fields_by_name[name]
+    if value == UNKNOWN and spec.may_be_unknown:
+        return state_badge("known gap")
+    if spec.link:
+        need = get_needs_view(app).get(value)
+        return id_link(app, page, need_ref(need)) if need else nodes.literal(text=value)
+    return nodes.Text(value)
+
+
+def _findings_badge(operation: OperationReport, record_id: str) -> nodes.Node:
+    count = len(operation.of_record(record_id))
+    return state_badge("finding") if count else nodes.Text("—")
+
+
+def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
+    operation = operation_report(app)
+    columns = REGISTER_COLUMNS[kind]
+    rows = []
+    for record in records:
+        title = nodes.inline("", "", nodes.Text(record.title))
+        if record.example:
+            title += [nodes.Text(" "), state_badge("example")]
+        rows.append(
+            [
+                link_to(app, page, record.docname, record.need_id, id_badge(record.need_id)),
+                title,
+                *(_cell(app, page, record, name) for _heading, name in columns),
+                _findings_badge(operation, record.need_id),
+            ]
+        )
+    if not rows:
+        return nodes.paragraph(text=f"No {KINDS[kind].title.lower()} is recorded yet.")
+    return simple_table(
+        ["ID", "Title", *(heading for heading, _name in columns), "Findings"],
+        rows,
+        classes=["anchor-register", f"anchor-register-{kind}", "anchor-sortable"],
+    )
+
+
+def _by_kind(operation: OperationReport, kind: str):
+    return sorted(
+        (r for r in operation.records.values() if r.kind == kind), key=lambda r: r.need_id
+    )
+
+
+class record_register(nodes.General, nodes.Element):  # noqa: N801
+    """Placeholder for the register of ``kind``."""
+
+
+class findings_list(nodes.General, nodes.Element):  # noqa: N801
+    """Placeholder for every finding."""
+
+
+class RecordRegisterDirective(SphinxDirective):
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        kind = self.arguments[0]
+        if kind not in KINDS:
+            report(
+                (self.env.docname, self.lineno),
+                "unknown_register",
+                f"There is no kind of record {kind!r}",
+                f"use one of {', '.join(KINDS)}",
+            )
+            return []
+        store = doc_store(self.env, self.env.docname)
+        store.shows = store.shows | {RECORDS}
+        node = record_register(kind=kind)
+        self.set_source_info(node)
+        return [node]
+
+
+class FindingsDirective(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        store = doc_store(self.env, self.env.docname)
+        store.shows = store.shows | {RECORDS}
+        node = findings_list()
+        self.set_source_info(node)
+        return [node]
+
+
+def _findings_table(app: Sphinx, page: str, findings, empty: str) -> nodes.Node:
+    if not findings:
+        return nodes.paragraph(text=empty)
+    needs = get_needs_view(app)
+    rows = []
+    for f in findings:
+        rows.append(
+            [
+                nodes.Text(f.day.isoformat()),
+                id_link(app, page, need_ref(needs[f.rule_id])),
+                _ref(app, page, f.record_id) if f.record_id else nodes.Text("—"),
+                _ref(app, page, f.system_id) if f.system_id else nodes.Text("—"),
+                nodes.Text(f.text),
+            ]
+        )
+    return simple_table(
+        ["Day", "Rule", "Record", "System", "Finding"],
+        rows,
+        classes=["anchor-findings", "anchor-sortable"],
+    )
+
+
+def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:
+    op = operation_report(app).rules.get(rule_id)
+    if op is None or not op.evidence:
+        return []  # out of force, or nothing can show it: "Verified by" says so
+    line = nodes.paragraph(classes=["anchor-trace-label"])
+    line += nodes.strong(text="Operating evidence:")
+    line += nodes.Text(f" {op.evidence}. ")
+    line += state_badge(op.state)
+    line += nodes.Text(
+        f" {len(op.population)} record(s)"
+        + (f", latest {op.latest.isoformat()}" if op.latest else "")
+        + "."
+    )
+    box = nodes.container("", line, classes=["anchor-trace", "anchor-operation"])
+    if op.findings:
+        items = nodes.bullet_list(classes=["anchor-trace-list"])
+        for f in op.findings:
+            items += nodes.list_item("", nodes.paragraph(text=f"{f.day.isoformat()}: {f.text}"))
+        box += items
+    return [box]
+
+
+def _link(app: Sphinx, page: str):
+    def link(value: str, page_name: bool = False) -> nodes.Node:
+        if not page_name:
+            return _ref(app, page, value)
+        docname = value.strip("/").removesuffix(".md")
+        title = app.env.titles.get(docname)
+        if title is None:
+            return nodes.literal(text=value)
+        return link_to(app, page, docname, "", nodes.Text(title.astext()))
+
+    return lambda value, page=False: link(value, page)
+
+
+def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[nodes.Node]:
+    operation = operation_report(app)
+    record = operation.records[record_id]
+    link = _link(app, page)
+    result: list[nodes.Node] = [facts_table(KINDS[kind], record.values, link)]
+    if record.results:
+        result.append(results_table(record.results, link))
+    if kind == MANAGED_SYSTEM_KIND.directive:
+        related = [r for r in operation.records.values() if r.values.get("system") == record_id]
+        for other in KINDS.values():
+            of_kind = sorted((r for r in related if r.kind == other.directive),
+                             key=lambda r: r.need_id)
+            if other.directive in ("managed-system",) or "system" not in other.fields_by_name:
+                continue
+            result.append(nodes.rubric(text=other.register))
+            result.append(register_rows(app, page, other.directive, of_kind))
+        result.append(nodes.rubric(text="Findings"))
+        result.append(
+            _findings_table(app, page, operation.of_system(record_id),
+                            "No finding concerns this system.")
+        )
+        return result
+    findings = operation.of_record(record_id)
+    if findings:
+        result.append(nodes.rubric(text="Findings"))
+        result.append(_findings_table(app, page, findings, ""))
+    need = get_needs_view(app).get(record_id)
+    naming = sorted(
+        {i for name in ("incident_back", "postmortem_back") for i in (need.get(name) or [])}
+    ) if need is not None else []
+    if naming:
+        para = nodes.paragraph("", "", nodes.strong(text="Named by: "))
+        for index, other in enumerate(naming):
+            if index:
+                para += nodes.Text(", ")
+            para += _ref(app, page, other)
+        result.append(para)
+    return result
+
+
+def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
+    for node in list(doctree.findall(rule_operation)):
+        node.replace_self(_rule_operation(app, page, node["need_id"]))
+    for node in list(doctree.findall(record_context)):
+        node.replace_self(_record_context(app, page, node["need_id"], node["kind"]))
+    for node in list(doctree.findall(record_register)):
+        kind = node["kind"]
+        node.replace_self(register_rows(app, page, kind, _by_kind(operation_report(app), kind)))
+    for node in list(doctree.findall(findings_list)):
+        operation = operation_report(app)
+        node.replace_self(
+            _findings_table(app, page, operation.findings,
+                            "No finding: every rule with evidence is met.")
+        )
+
+
+# --- exports ----------------------------------------------------------------------
+
+
+def population_rows(app: Sphinx) -> list[list[str]]:
+    """Every record that evidences each rule, one row each, in the audit period."""
+    operation = operation_report(app)
+    needs = get_needs_view(app)
+    start, end = audit_period(app)
+    rows = [["Rule", "Rule title", "Evidence", "Record", "Kind", "Record title", "System",
+             "Date", "Findings", "Page"]]
+    for rule_id, op in sorted(operation.rules.items()):
+        for record_id in op.population:
+            record = operation.records[record_id]
+            day = record_day(operation, record)
+            if day is None or not (start <= day <= end):
+                continue
+            findings = [f.text for f in op.findings if f.record_id == record_id]
+            rows.append([
+                rule_id, needs[rule_id]["title"], op.evidence, record_id,
+                KINDS[record.kind].title, record.title, record.values.get("system", ""),
+                day.isoformat(), "; ".join(findings), record.docname,
+            ])
+    return rows
+
+
+def record_day(operation: OperationReport, record) -> date | None:
+    value = record.values.get(KINDS[record.kind].date_field, "")
+    return date.fromisoformat(value[:10]) if len(value) >= 10 and value != UNKNOWN else None
+
+
+def findings_rows(app: Sphinx) -> list[list[str]]:
+    start, end = audit_period(app)
+    rows = [["Day", "Rule", "Record", "System", "Finding"]]
+    for f in operation_report(app).findings:
+        if start <= f.day <= end:
+            rows.append([f.day.isoformat(), f.rule_id, f.record_id, f.system_id, f.text])
+    return rows
+
+
+def setup_views(app: Sphinx) -> None:
+    app.add_node(rule_operation)
+    app.add_node(record_register)
+    app.add_node(findings_list)
+    app.add_directive("record-register", RecordRegisterDirective)
+    app.add_directive("findings", FindingsDirective)
+    app.connect(RESOLVE_EVENT, _resolve)
+    add_export(app, POPULATION_CSV, lambda app: csv_bytes(population_rows(app)))
+    add_export(app, FINDINGS_CSV, lambda app: csv_bytes(findings_rows(app)))
+
+
+__all__ = ["CHECKLIST_RUN", "setup_views"]
