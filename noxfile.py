@@ -110,7 +110,8 @@ def baseline(session: nox.Session) -> None:
 
 @nox.session
 def audit(session: nox.Session) -> None:
-    """The audit pack: site, PDF, exports, manifest (`-- --since REF` adds the changes)."""
+    """The audit pack: site, PDF, exports, manifest (`-- --since REF` adds the changes,
+    `-- --period FIRST:LAST` sets the audit period of the population and findings)."""
     install(session, "pdf")
     session.run(
         "python",

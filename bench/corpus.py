@@ -150,3 +150,131 @@ def edit_one_rule(path: Path) -> str:
         new = "Rule 1 of policy 1"
         page.write_text(text.replace(":::{rule} Rule 1 of policy 1, retitled\n", marker))
     return new
+
+
+# --- operating records: the real site plus a provider's year of records ---------------
+
+#: Records per system: handoff and onboarding runs, quarterly restore tests, changes,
+#: incidents; 200 systems make 10,000 records.
+RUNS, RESTORE_TESTS, CHANGES, INCIDENTS = 2, 4, 30, 14
+SEVERITIES = ("Critical", "High", "Medium", "Low")
+
+
+def _checklist_items(source: Path, prefix: str) -> list[str]:
+    """The item IDs of the real site's checklist with ``prefix``."""
+    import re
+
+    for page in source.rglob("*.md"):
+        text = page.read_text()
+        if f":id-prefix: {prefix}\n" in text:
+            return re.findall(rf"^:id: ({prefix}-\d+)$", text, re.M)
+    raise SystemExit(f"no checklist with prefix {prefix}")
+
+
+def _day(rng: random.Random, month_low: int = 1, month_high: int = 11) -> str:
+    return f"2026-{rng.randint(month_low, month_high):02d}-{rng.randint(1, 28):02d}"
+
+
+def restore_test(number: int, system: int, day: str) -> str:
+    return f"""# Restore test {number} of system {system}
+
+:::{{restore-test}} RT-{number:05d}
+:system: SYS-{system:03d}
+:tested-on: {day}
+:backup: Restic snapshot of the day before
+:result: pass
+:integrity-verified: yes
+:tested-by: Operator {system % 7}
+:::
+"""
+
+
+def write_records(source: Path, systems: int = 200, seed: int = 7) -> int:
+    """Write ``systems`` managed systems and their records into the site at ``source``;
+    return how many records were written."""
+    rng = random.Random(seed)
+    records = source / "records"
+    items = {prefix: _checklist_items(source, prefix) for prefix in ("HAC", "ONB")}
+    counts = {"run": 0, "rt": 0, "cr": 0, "inc": 0}
+    written = 0
+
+    def write(folder: str, name: str, text: str) -> None:
+        nonlocal written
+        (records / folder).mkdir(parents=True, exist_ok=True)
+        (records / folder / f"{name}.md").write_text(text)
+        written += 1
+
+    for system in range(2, systems + 2):
+        sid = f"SYS-{system:03d}"
+        write("systems", sid, f"""# System {system}
+
+:::{{managed-system}} {sid}
+:team: {"EGI" if system % 2 else "Mast"}
+:status: managed
+:accepted-on: 2026-01-{system % 28 + 1:02d}
+:::
+""")
+        for prefix in ("HAC", "ONB")[:RUNS]:
+            counts["run"] += 1
+            answers = "\n".join(f"{item}: done" for item in items[prefix])
+            sign_off = (
+                ":signed-off-by: Anchor MSP Operations Lead\n"
+                ":signed-off-at: 2025-12-20T16:00+01:00\n"
+                if prefix == "HAC"
+                else ""
+            )
+            write("checklist-runs", f"RUN-{counts['run']:05d}", f"""# {prefix} run for system {system}
+
+:::{{checklist-run}} RUN-{counts['run']:05d}
+:checklist: {prefix}
+:system: {sid}
+:run-by: Operator {system % 7}
+:run-at: 2025-12-20T10:00+01:00
+{sign_off}{answers}
+:::
+""")
+        for quarter in range(RESTORE_TESTS):
+            counts["rt"] += 1
+            day = f"2026-{3 * quarter + 1:02d}-{rng.randint(1, 28):02d}"
+            write("restore-tests", f"RT-{counts['rt']:05d}", restore_test(counts["rt"], system, day))
+        for _ in range(CHANGES):
+            counts["cr"] += 1
+            day = _day(rng)
+            write("changes", f"CR-{counts['cr']:05d}", f"""# Change {counts['cr']}
+
+:::{{change}} CR-{counts['cr']:05d}
+:type: standard
+:system: {sid}
+:by: Operator {system % 7}
+:documented: {day}T09:00+01:00
+:executed: {day}T10:00+01:00
+:why: Routine threshold update.
+:rollback-plan: Restore the previous value.
+:outcome: succeeded
+:::
+""")
+        for _ in range(INCIDENTS):
+            counts["inc"] += 1
+            day = _day(rng)
+            write("incidents", f"INC-{counts['inc']:05d}", f"""# Incident {counts['inc']}
+
+:::{{incident}} INC-{counts['inc']:05d}
+:detected: {day}T09:00+01:00
+:severity: {SEVERITIES[2 + counts['inc'] % 2]}
+:system: {sid}
+:commander: Operator {system % 7}
+:status: Closed
+:resolved: {day}T11:00+01:00
+:closed: {day}T15:00+01:00
+:::
+""")
+    return written
+
+
+def add_one_record(source: Path, number: int) -> str:
+    """Add restore test ``number`` for system 2; returns its ID, to check the rebuilt pages."""
+    record_id = f"RT-{number:05d}"
+    (source / "records" / "restore-tests" / f"{record_id}.md").write_text(
+        restore_test(number, 2, "2026-11-30")
+    )
+    return record_id

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import REPO, edit_one_rule, write_corpus
+from corpus import REPO, add_one_record, edit_one_rule, write_corpus, write_records
 
 sys.path.insert(0, str(REPO / "_ext"))
 from anchor_sop.preview import build_in_child
@@ -56,6 +56,8 @@ TARGETS = {
     ("5000", "edit_s"): 2.5,
     ("20000", "cold_s"): 90.0,
     ("20000", "edit_s"): 5.0,
+    ("records", "cold_s"): 45.0,
+    ("records", "edit_s"): 2.0,
 }
 
 
@@ -181,6 +183,35 @@ def real_site(runs: int) -> dict:
     return result
 
 
+def records(runs: int) -> dict:
+    """The real site with 10,000 records over 200 systems; the edit adds a record."""
+    work = Path(tempfile.mkdtemp(prefix="bench-records-"))
+    src = work / "source"
+    shutil.copytree(REPO / "source", src)
+    (src / "conf.py").write_text(
+        f"__file__ = {str(REPO / 'conf.py')!r}\n"
+        "exec(compile(open(__file__).read(), __file__, 'exec'))\n"
+    )
+    written = write_records(src)
+    numbers = itertools.count(90000)
+
+    def edit():
+        record_id = add_one_record(src, next(numbers))
+
+        def check(out: Path) -> None:
+            # the register and the system's page list the new record
+            for page in ("backup-and-restore/restore-test-log", "records/systems/SYS-002"):
+                if record_id not in (out / f"{page}.html").read_text():
+                    raise SystemExit(f"after adding {record_id}, {page} does not list it")
+
+        return check
+
+    result = measure(f"{written} records", src, src, runs, edit)
+    result["size"] = "records"
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
 def corpus(size: int, runs: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-corpus-{size}-"))
     shape = write_corpus(work, size)
@@ -239,12 +270,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the real site and 1,000 needs")
     parser.add_argument("--sizes", type=int, nargs="*", help="corpus sizes, in needs")
+    parser.add_argument(
+        "--records", action="store_true", help="with --quick: the records corpus too"
+    )
     parser.add_argument("--runs", type=int, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "results.json")
     args = parser.parse_args()
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     runs = args.runs or (1 if args.quick else 3)
     results = [real_site(runs)]
+    if not args.quick or args.records:
+        results.append(records(runs))
     corpora = [corpus(size, runs if size < 20000 else max(1, runs // 3)) for size in sizes]
     growth(corpora)
     results += corpora

@@ -563,7 +563,14 @@ def test_every_export_says_where_it_comes_from(site_packs):
     # the pack is built at the commit's moment
     assert record["built"] == pack.manifest["commit_date"]
     assert record["files"] == sorted(
-        ["needs.json", "traceability.csv", "traceability.xlsx", "review-status.csv"]
+        [
+            "needs.json",
+            "traceability.csv",
+            "traceability.xlsx",
+            "review-status.csv",
+            "population.csv",
+            "findings.csv",
+        ]
     )
 
     book = load_workbook(io.BytesIO(pack.read("exports/traceability.xlsx")))

@@ -114,7 +114,8 @@ def test_every_page_is_in_a_toctree(site):
         if doc not in reachable:
             reachable.add(doc)
             todo.extend(env.toctree_includes.get(doc, []))
-    assert reachable == set(env.found_docs)
+    # a record is reached from its register (test_evidence), not the navigation
+    assert reachable == {d for d in env.found_docs if not d.startswith("records/")}
 
 
 def test_html_loads_nothing_from_other_hosts(site):

@@ -164,10 +164,16 @@ def test_summary_figures(project):
     assert figures == {
         "Rules in force": "4",
         "Rules that must be verified": "3",
-        "Rules verified": "2",
-        "Coverage": "66.7%",
+        "Rules verified by design (checklist items or records)": "2",
+        "Coverage by design": "66.7% (1 not verifiable, not counted)",
+        "Rules met in operation": "0",
+        "Coverage by operation": "0% (1 not verifiable, not counted)",
+        "Rules with findings": "0",
+        "Rules with no records yet": "3",
+        "Findings": "0",
+        "Records (examples not counted)": "0",
         "Gaps (rules not yet verified)": "1",
-        "Rules not checklist-verifiable": "1",
+        "Rules not verifiable": "1",
         "Checklist items in force": "3",
         "Items that verify no rule (orphans)": "1",
         "Links item → rule": "3",
@@ -181,8 +187,8 @@ def test_summary_figures(project):
 def test_coverage_per_policy_excludes_drafts(project):
     app = project(anchor_coverage_gate=False)
     assert rows(app, "view_coverage", "anchor-trace-coverage") == [
-        ["Access Policy", "4", "3", "2", "67%"],
-        ["Total", "4", "3", "2", "67%"],
+        ["Access Policy", "4", "3", "2", "67%", "1"],
+        ["Total", "4", "3", "2", "67%", "1"],
     ]
 
 
@@ -305,6 +311,9 @@ def test_csv_and_xlsx_match_needs_json(project):
         "Item",
         "Item title",
         "Link state",
+        "Evidenced by",
+        "Operating state",
+        "Latest evidence",
     ]
     links = {(r[4], r[1]) for r in table[1:] if r[4]}
     expected = {(i["id"], r) for i in needs.values() if i["type"] == "item" for r in i["verifies"]}
@@ -314,7 +323,7 @@ def test_csv_and_xlsx_match_needs_json(project):
 
     workbook = load_workbook(app.outdir / "traceability.xlsx")
     views = ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
-    assert workbook.sheetnames == ["Summary", *views, "Review status"]
+    assert workbook.sheetnames == ["Summary", *views, "Review status", "Population", "Findings"]
     sheet = workbook["Matrix"]
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table
     assert sheet.freeze_panes == "A2"

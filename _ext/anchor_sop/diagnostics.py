@@ -27,6 +27,16 @@ def option_line(directive: Any, name: str) -> int:
     return directive.lineno
 
 
+def content_line(directive: Any, offset: int) -> int:
+    """The line of the ``offset``-th line of ``directive``'s content."""
+    lines = directive.block_text.splitlines()
+    content = list(directive.content)
+    for start in range(len(lines) - len(content) + 1):
+        if lines[start : start + len(content)] == content:
+            return directive.lineno + start + offset
+    return directive.lineno
+
+
 def source_place(env: Any, docname: str, lineno: int | None) -> str:
     """``source/page.md:12``: a place as an author finds it, relative to the project."""
     path = Path(env.doc2path(docname))

@@ -96,6 +96,7 @@ def create_need(
     *,
     lineno: int | None = None,
     content: str | None = None,
+    link_options: dict[str, str] | None = None,
     **fields: object,
 ) -> list[nodes.Node] | None:
     """Record a need for ``directive``; report (not raise) when sphinx-needs refuses it.
@@ -103,6 +104,8 @@ def create_need(
     The need is hidden: sphinx-needs keeps its data (links, back links,
     needs.json) and the directive renders it. The returned (hidden) node stays
     in the doctree so sphinx-needs can tell the section the need is in.
+    ``link_options`` names the option each link is written as, when it is not
+    the link's own name (a record's ``:system:`` is the ``managed_system`` link).
     """
     env = directive.env
     explicit_line = lineno is not None
@@ -140,7 +143,9 @@ def create_need(
     store.links[need_id] = {target for name in NEED_LINKS for target in fields.get(name) or []}
     store.link_lines[need_id] = {
         # a row of data (the matrix) is one place; a directive writes each link as an option
-        name: lineno if explicit_line else option_line(directive, name.replace("_", "-"))
+        name: lineno
+        if explicit_line
+        else option_line(directive, (link_options or {}).get(name, name.replace("_", "-")))
         for name in NEED_LINKS
         if fields.get(name)
     }

@@ -87,6 +87,8 @@ class Record:
     docname: str
     lineno: int
     results: tuple[ItemResult, ...] = ()
+    #: Every item a run's lines answer, the answers in error too.
+    answered: tuple[str, ...] = ()
     actions: tuple[ActionItem, ...] = ()
 
 
@@ -103,9 +105,10 @@ class Gap:
 #: What a page drawn from every page can show of the others (``DocStore.shows``):
 #: their titles and front matter, documents, exceptions, gaps and needs.
 PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS = "pages", "documents", "exceptions", "gaps", "needs"
-#: ... and their operating records (what the registers and rules' evidence show).
-RECORDS = "records"
-EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS, RECORDS})
+#: ... their operating records, and what their rules require of records (what the
+#: registers, the findings and each rule's operating state show).
+RECORDS, EVIDENCE = "records", "evidence"
+EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS, RECORDS, EVIDENCE})
 
 
 @dataclass
@@ -119,6 +122,12 @@ class DocStore:
     #: What of every page the page shows in figures or lists (views, registers):
     #: when one of these changes on any page, the page is rewritten.
     shows: frozenset[str] = frozenset()
+    #: Whether the page shows how its rules operate, or what other records and the
+    #: rules say of its record: rewritten when a record or a rule's evidence changed
+    #: anywhere, without being a page drawn from every page (for the exports).
+    follows_records: bool = False
+    #: What each rule of the page requires of records: rule ID -> (evidence, requires).
+    evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: What other pages can show of each need of the page (by ID): type, title,
     #: fields, links.
     shown: dict[str, str] = field(default_factory=dict)

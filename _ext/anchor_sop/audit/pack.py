@@ -38,14 +38,31 @@ from pathlib import Path
 
 from .. import clock
 from ..git import GitError, git
-from ..model import CHANGES_CSV, EXPORTS_JSON, NEEDS_JSON, REVIEW_CSV, TRACE_CSV, TRACE_XLSX
+from ..model import (
+    CHANGES_CSV,
+    EXPORTS_JSON,
+    FINDINGS_CSV,
+    NEEDS_JSON,
+    POPULATION_CSV,
+    REVIEW_CSV,
+    TRACE_CSV,
+    TRACE_XLSX,
+)
 from ..traceability.changes import ChangesError, load_needs
 from .archive import zip_bytes
 from .pdf import PDF_BUILDER, PDF_NAME
 
 #: Files of the HTML output that are build machinery, not the site.
 NOT_PUBLISHED = (".buildinfo",)
-EXPORTS = (NEEDS_JSON, TRACE_CSV, TRACE_XLSX, REVIEW_CSV, EXPORTS_JSON)
+EXPORTS = (
+    NEEDS_JSON,
+    TRACE_CSV,
+    TRACE_XLSX,
+    REVIEW_CSV,
+    POPULATION_CSV,
+    FINDINGS_CSV,
+    EXPORTS_JSON,
+)
 TOOLS = (
     "sphinx",
     "docutils",
@@ -179,7 +196,9 @@ def _pack_files(html: Path, pdf: Path) -> dict[str, bytes]:
     return files
 
 
-def manifest(commit: Commit, since: dict | None, files: dict[str, bytes]) -> dict:
+def manifest(
+    commit: Commit, since: dict | None, files: dict[str, bytes], period: str = ""
+) -> dict:
     return {
         "project": "Anchor SOP",
         "commit": commit.sha,
@@ -187,6 +206,8 @@ def manifest(commit: Commit, since: dict | None, files: dict[str, bytes]) -> dic
         "working_tree_clean": commit.clean,
         "build_date": clock.now().isoformat(),
         "since": since,
+        # the audit period the population and findings cover ("" is every record)
+        "period": period,
         "tools": _tool_versions(),
         "files": [
             {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
@@ -195,7 +216,7 @@ def manifest(commit: Commit, since: dict | None, files: dict[str, bytes]) -> dic
     }
 
 
-def build_pack(root: Path, out: Path, since: str | None = None) -> Path:
+def build_pack(root: Path, out: Path, since: str | None = None, period: str = "") -> Path:
     """Build the audit pack of the project at ``root`` into ``out``; return the zip."""
     _check_pdf_tools()
     root = root.resolve()
@@ -211,6 +232,8 @@ def build_pack(root: Path, out: Path, since: str | None = None) -> Path:
             options += ["-D", f"anchor_changes_since={needs_path}"]
             options += ["-D", f"anchor_changes_since_label={label}"]
             since_record = {"ref": since, "label": label}
+        if period:
+            options += ["-D", f"anchor_audit_period={period}"]
         _sphinx(root, "html", work / "html", *options, "-j", "auto")
         version = f"{commit.sha[:12]} ({commit.date})"
         built = clock.now().date().isoformat()
@@ -231,7 +254,7 @@ def build_pack(root: Path, out: Path, since: str | None = None) -> Path:
         )
         files = _pack_files(work / "html", work / "pdf")
         files["manifest.json"] = (
-            json.dumps(manifest(commit, since_record, files), indent=2) + "\n"
+            json.dumps(manifest(commit, since_record, files, period), indent=2) + "\n"
         ).encode()
         name = f"anchor-sop-audit-{commit.sha[:12]}"
         target = out / f"{name}.zip"
@@ -252,9 +275,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REF",
         help="add the changes since REF: a git ref, or an earlier pack's zip or needs.json",
     )
+    parser.add_argument(
+        "--period",
+        metavar="FIRST:LAST",
+        default="",
+        help="the audit period of the population and findings, e.g. 2026-01-01:2026-12-31",
+    )
     args = parser.parse_args(argv)
     try:
-        target = build_pack(args.root, args.out, args.since)
+        target = build_pack(args.root, args.out, args.since, args.period)
     except AuditError as error:
         print(f"audit: {error}", file=sys.stderr)
         return 1

@@ -35,7 +35,7 @@ from ..model import (
 )
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import need_body, need_title, permalink, placeholder
-from ..store import RECORDS, doc_store
+from ..store import doc_store
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
@@ -147,7 +147,9 @@ class RuleDirective(SphinxDirective):
             container += operation
             # every rule shows how it operates: its page follows the records
             store = doc_store(self.env, self.env.docname)
-            store.shows = store.shows | {RECORDS}
+            store.follows_records = True
+            if EVIDENCE in fields:
+                store.evidence[need_id] = (fields[EVIDENCE], fields[REQUIRES])
         return [container]
 
     def _evidence(self, name: str) -> dict[str, str]:

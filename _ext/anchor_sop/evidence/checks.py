@@ -69,7 +69,7 @@ def _check_run(record, checklists, items) -> None:
         )
         return
     expected = items.get(prefix, [])
-    answered = {r.item_id for r in record.results}
+    answered = set(record.answered)
     for result in record.results:
         if result.item_id not in expected:
             report(

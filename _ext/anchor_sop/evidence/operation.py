@@ -223,7 +223,10 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
         system = records.systems.get(system_id)
         if c.what == "before_system":
             limit = records.moment(system, c.other) if system else None
-            ok = [r for r in group if limit is None or not later_than(records.date_of(r), limit)]
+            ok = [
+                r for r in group
+                if records.date_of(r) and (limit is None or not later_than(records.date_of(r), limit))
+            ]
             if not ok:
                 when = f" before its {c.other} ({limit.isoformat()})" if limit else ""
                 findings.append(
@@ -231,7 +234,7 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
                             day_of(limit) if limit else today)
                 )
             continue
-        dates = [records.date_of(r) for r in group]
+        dates = [d for d in (records.date_of(r) for r in group) if d]
         start = records.moment(system, "accepted-on") if system else None
         points = ([day_of(start)] if start else []) + dates
         if not dates:
@@ -362,8 +365,7 @@ def audit_period(app: Sphinx) -> tuple[date, date]:
 def operation_report(app: Sphinx) -> OperationReport:
     """The operating state of this build (computed at ``write-started``)."""
     if getattr(app, "anchor_sop_operation", None) is None:
-        from ..traceability.report import trace_report
-
-        trace = trace_report(app)
+        # the trace report is computed first, at write-started (priority 600)
+        trace = app.anchor_sop_report
         app.anchor_sop_operation = build_operation(app, trace.rules, trace.verifiers)
     return app.anchor_sop_operation

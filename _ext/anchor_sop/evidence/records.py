@@ -32,11 +32,11 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..diagnostics import option_line, report
+from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import id_badge, need_body, permalink, simple_table, state_badge
-from ..store import RECORDS, ActionItem, ItemResult, Record, doc_store
+from ..store import ActionItem, ItemResult, Record, doc_store
 from .kinds import (
     CHECKLIST_RUN,
     CHOICE,
@@ -130,7 +130,9 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
         if name in directive.options
     }
     lines = {name: option_line(directive, name) for name in values}
-    valid = _check_fields(directive, kind, need_id, values, lines)
+    # a field in error is left out, and the record still made: one mistake, one warning
+    _check_fields(directive, kind, need_id, values, lines)
+    valid = True
     if CURRENT_RECORD in env.temp_data:
         report(
             location,
@@ -149,7 +151,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             f"move the page to source/{expected}.md",
         )
         valid = False
-    results = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ()
+    results, answered = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ((), ())
     example = "example" in directive.options
     title = page_title(directive)
     box = nodes.container(classes=["anchor-need", "anchor-record", f"anchor-record-{kind.directive}"])
@@ -178,7 +180,14 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             fields["example"] = "yes"
         status = fields.pop("status", None)
         need_nodes = create_need(
-            directive, kind.directive, need_id, title, content="", status=status, **fields
+            directive,
+            kind.directive,
+            need_id,
+            title,
+            content="",
+            status=status,
+            link_options={f.link: f.name for f in kind.fields if f.link},
+            **fields,
         )
         if need_nodes is not None:
             box["ids"] = [need_id]
@@ -194,6 +203,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
                 docname=docname,
                 lineno=directive.lineno,
                 results=results,
+                answered=answered,
             )
             store = doc_store(env, docname)
             store.records.append(record)
@@ -205,8 +215,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
         context = record_context(need_id=need_id, kind=kind.directive)
         directive.set_source_info(context)
         box += context
-        store = doc_store(env, docname)
-        store.shows = store.shows | {RECORDS}
+        doc_store(env, docname).follows_records = True
     else:
         box += facts_table(kind, values, as_written)  # shown as written, not lost
     if directive.content and kind is not CHECKLIST_RUN:  # a run's body is its answers
@@ -214,8 +223,8 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
     return [box]
 
 
-def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict) -> bool:
-    valid = True
+def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict) -> None:
+    """Report each field missing or in error; leave out those in error."""
     for spec in kind.fields:
         value = values.get(spec.name)
         required = spec.required
@@ -239,12 +248,10 @@ def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict
                     f"The {kind.title.lower()} {need_id} has no ':{spec.name}:'{why}",
                     f"add ':{spec.name}:' ({_describe(spec)})",
                 )
-                valid = False
             values.pop(spec.name, None)
             continue
         if not check_value((directive.env.docname, lines[spec.name]), need_id, spec, value):
-            valid = False
-    return valid
+            del values[spec.name]
 
 
 def _describe(spec: Field) -> str:
@@ -263,13 +270,15 @@ def _describe(spec: Field) -> str:
     return "its text"
 
 
-def _read_results(directive: SphinxDirective, need_id: str) -> tuple[ItemResult, ...]:
+def _read_results(directive: SphinxDirective, need_id: str):
     """A run's answers, one line each: ``HAC-01: done`` or ``HAC-02: {result: ..., note:
-    ..., evidence: ...}`` (JSON strings welcome: what the browser writes)."""
+    ..., evidence: ...}`` (JSON strings welcome: what the browser writes); and every
+    item a line answers, right or wrong (an answer in error is not also missing)."""
     results = []
     seen = set()
+    answered = []
     for offset, line in enumerate(directive.content):
-        lineno = directive.content_offset + offset + 1
+        lineno = content_line(directive, offset)
         if not line.strip():
             continue
         where = (directive.env.docname, lineno)
@@ -281,6 +290,8 @@ def _read_results(directive: SphinxDirective, need_id: str) -> tuple[ItemResult,
             answer = None
         if isinstance(answer, str):
             answer = {"result": answer}
+        if item_id:
+            answered.append(item_id)
         if not isinstance(answer, dict) or not item_id:
             report(
                 where,
@@ -330,7 +341,7 @@ def _read_results(directive: SphinxDirective, need_id: str) -> tuple[ItemResult,
             continue
         seen.add(item_id)
         results.append(ItemResult(item_id, result, note, evidence, lineno))
-    return tuple(results)
+    return tuple(results), tuple(answered)
 
 
 def facts_table(kind: Kind, values: dict[str, str], link) -> nodes.table:
@@ -398,7 +409,7 @@ class ActionItemsDirective(SphinxDirective):
         for offset, line in enumerate(self.content):
             if not line.strip():
                 continue
-            where = (self.env.docname, self.content_offset + offset + 1)
+            where = (self.env.docname, content_line(self, offset))
             try:
                 entry = yaml.safe_load(line.strip().removeprefix("- "))
             except yaml.YAMLError:

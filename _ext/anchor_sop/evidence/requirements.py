@@ -39,7 +39,8 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .kinds import CHECKLIST_RUN, CHOICE, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
+from ..model import NEED_LINKS
+from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
 
 UNITS = ("minutes", "hours", "days", "business days", "weeks", "months")
 _UNIT = r"(?P<unit>minutes?|hours?|business days?|days?|weeks?|months?)"
@@ -187,6 +188,15 @@ def _check_field(option: str, kind: Kind, name: str, values: tuple[str, ...] = (
         )
 
 
+def _moment_type(kind: Kind, name: str) -> str:
+    """DATE or DATETIME: of the field, or of the date of the record a link names."""
+    spec = kind.fields_by_name[name]
+    if spec.type == LINK:
+        target = KINDS[NEED_LINKS[spec.link]["target_types"][0]]
+        return target.fields_by_name[target.date_field].type
+    return spec.type
+
+
 def _dated(kind: Kind, name: str, option: str = "requires") -> None:
     _check_field(option, kind, name)
     spec = kind.fields_by_name[name]
@@ -210,7 +220,7 @@ def _check_condition(kind: Kind, c: Condition) -> None:
         _dated(kind, c.other)
         if c.unit in ("minutes", "hours"):
             for name in (c.field, c.other):
-                if kind.fields_by_name[name].type == DATE:
+                if _moment_type(kind, name) == DATE:
                     raise RequirementError(
                         "requires",
                         f"The {kind.directive}'s {name} is a date, counted in {c.unit}",
@@ -287,17 +297,3 @@ def later_than(moment: Moment, limit: Moment) -> bool:
 def day_of(moment: Moment) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
 
-
-__all__ = [
-    "CHOICE",
-    "Condition",
-    "Requirement",
-    "RequirementError",
-    "UNITS",
-    "add_business_days",
-    "add_months",
-    "day_of",
-    "deadline",
-    "later_than",
-    "parse_requirement",
-]

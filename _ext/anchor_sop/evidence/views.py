@@ -35,7 +35,7 @@ from ..render import (
     simple_table,
     state_badge,
 )
-from ..store import RECORDS, doc_store
+from ..store import EVIDENCE, RECORDS, doc_store
 from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
 from .operation import OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
@@ -135,7 +135,7 @@ class RecordRegisterDirective(SphinxDirective):
             )
             return []
         store = doc_store(self.env, self.env.docname)
-        store.shows = store.shows | {RECORDS}
+        store.shows = store.shows | {RECORDS, EVIDENCE}
         node = record_register(kind=kind)
         self.set_source_info(node)
         return [node]
@@ -144,7 +144,7 @@ class RecordRegisterDirective(SphinxDirective):
 class FindingsDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         store = doc_store(self.env, self.env.docname)
-        store.shows = store.shows | {RECORDS}
+        store.shows = store.shows | {RECORDS, EVIDENCE}
         node = findings_list()
         self.set_source_info(node)
         return [node]

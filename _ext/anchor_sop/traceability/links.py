@@ -48,6 +48,7 @@ from ..store import (
     EXCEPTIONS,
     GAPS,
     NEEDS,
+    EVIDENCE,
     PAGES,
     RECORDS,
     DocStore,
@@ -211,6 +212,7 @@ def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
         GAPS: store.gaps,
         NEEDS: sorted(store.shown.items()),
         RECORDS: [dataclasses.replace(r, lineno=0, lines={}) for r in store.records],
+        EVIDENCE: sorted(store.evidence.items()),
     }
     return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
 
@@ -273,6 +275,7 @@ def pages_to_rewrite(
     for docname, store in stores(env).items():
         if (
             store.shows & shown_changes
+            or (store.follows_records and shown_changes & {RECORDS, EVIDENCE})
             or store.links_to & changes.needs
             or store.need_ids & (changes.targets | changes.needs)
             or (baseline_changed and store.need_ids)

@@ -39,6 +39,8 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
 from ..diagnostics import report
+from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
+from ..evidence.views import findings_rows, population_rows
 from ..exports.files import add_export, csv_bytes, writes_exports, xlsx_bytes
 from ..exports.provenance import provenance
 from ..lifecycle.registers import review_status_table
@@ -312,15 +314,30 @@ def _percent(verified: int, total: int) -> str:
     return f"{100.0 * verified / total:.0f}%" if total else "—"
 
 
-def summary_figures(result: TraceReport) -> list[tuple[str, object]]:
-    """The summary's figures, as the Summary view and the XLSX's Summary sheet show them."""
+def summary_figures(app: Sphinx, result: TraceReport) -> list[tuple[str, object]]:
+    """The summary's figures, as the Summary view and the XLSX's Summary sheet show them.
+
+    Every coverage figure says how many rules it leaves out as not verifiable: the
+    quickest way through the gate is to mark a rule so, and a reader sees it."""
+    operation = operation_report(app)
+    excluded = f"({len(result.not_verifiable)} not verifiable, not counted)"
+    operating = len(result.must_verify)
     return [
         ("Rules in force", len(result.rules)),
         ("Rules that must be verified", len(result.must_verify)),
-        ("Rules verified", len(result.verified)),
-        ("Coverage", f"{result.coverage_percent:.1f}%"),
+        ("Rules verified by design (checklist items or records)", len(result.verified)),
+        ("Coverage by design", f"{result.coverage_percent:.1f}% {excluded}"),
+        ("Rules met in operation", operation.count(MET)),
+        (
+            "Coverage by operation",
+            f"{_percent(operation.count(MET), operating)} {excluded}",
+        ),
+        ("Rules with findings", operation.count(FINDINGS)),
+        ("Rules with no records yet", operation.count(NO_RECORDS)),
+        ("Findings", len(operation.findings)),
+        ("Records (examples not counted)", sum(1 for r in operation.records.values() if not r.example)),
         ("Gaps (rules not yet verified)", len(result.gaps)),
-        ("Rules not checklist-verifiable", len(result.not_verifiable)),
+        ("Rules not verifiable", len(result.not_verifiable)),
         ("Checklist items in force", len(result.items)),
         ("Items that verify no rule (orphans)", len(result.orphans)),
         ("Links item → rule", len(result.link_states)),
@@ -332,7 +349,7 @@ def summary_figures(result: TraceReport) -> list[tuple[str, object]]:
 
 
 def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.Node]:
-    figures = summary_figures(result)
+    figures = summary_figures(app, result)
     table = simple_table(
         ["Figure", "Value"],
         [[nodes.Text(name), nodes.Text(str(value))] for name, value in figures],
@@ -366,6 +383,7 @@ def _coverage(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
             nodes.Text(str(len(p.must_verify))),
             nodes.Text(str(len(p.verified))),
             nodes.Text(_percent(len(p.verified), len(p.must_verify))),
+            nodes.Text(str(len(p.rules) - len(p.must_verify))),
         ]
         for p in result.policies
     ]
@@ -376,11 +394,12 @@ def _coverage(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
             nodes.strong(text=str(len(result.must_verify))),
             nodes.strong(text=str(len(result.verified))),
             nodes.strong(text=_percent(len(result.verified), len(result.must_verify))),
+            nodes.strong(text=str(len(result.not_verifiable))),
         ]
     )
     return [
         simple_table(
-            ["Policy", "Rules", "Must be verified", "Verified", "Coverage"],
+            ["Policy", "Rules", "Must be verified", "Verified", "Coverage", "Not verifiable"],
             rows,
             classes=["anchor-trace-coverage"],
         )
@@ -390,6 +409,8 @@ def _coverage(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 def _rule_state(result: TraceReport, rule) -> str:
     if result.verifiers.get(rule["id"]):
         return "verified"
+    if rule[EVIDENCE]:
+        return "evidenced by records"
     return "not verifiable" if rule[NOT_VERIFIABLE] else "gap"
 
 
@@ -405,6 +426,7 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
                 for item_id in result.verifiers.get(rule["id"], [])
             ),
             _rule_state(result, rule),
+            *_operating(app, rule["id"]),
         )
         for rule in result.rules
     )
@@ -412,7 +434,8 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
         recipe_table(
             app,
             fromdocname,
-            ["Policy", "Rule", "Title", "Verified by", "State"],
+            ["Policy", "Rule", "Title", "Verified by", "State", "Evidenced by",
+             "Operating state", "Latest evidence"],
             _matrix_cells,
             recipes,
             classes=["anchor-trace-matrix", "anchor-sortable"],
@@ -420,8 +443,14 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     ]
 
 
+def _operating(app: Sphinx, rule_id: str) -> tuple[str, str, str]:
+    """What evidences the rule, its operating state and latest evidence (plain text)."""
+    op = operation_report(app).rules[rule_id]
+    return op.evidence or "—", op.state, op.latest.isoformat() if op.latest else "—"
+
+
 def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
-    policy, rule, verifiers, state = recipe
+    policy, rule, verifiers, state, evidence, operating, latest = recipe
     _rule_id, _docname, rule_title = rule
     verifying = nodes.inline()
     for item, link_state in verifiers:
@@ -437,6 +466,9 @@ def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
         nodes.Text(rule_title),
         verifying if verifiers else nodes.Text("—"),
         nodes.Text(state),
+        nodes.Text(evidence),
+        state_badge(operating),
+        nodes.Text(latest),
     ]
 
 
@@ -545,8 +577,14 @@ def _xlsx(app: Sphinx) -> bytes:
     Review status sheet."""
     result = trace_report(app)
     summary = [["Figure", "Value"], *provenance(app).rows()]
-    summary += [[name, value] for name, value in summary_figures(result)]
-    sheets = {"Summary": summary, **export_rows(app), "Review status": review_status_table(app)}
+    summary += [[name, value] for name, value in summary_figures(app, result)]
+    sheets = {
+        "Summary": summary,
+        **export_rows(app),
+        "Review status": review_status_table(app),
+        "Population": population_rows(app),
+        "Findings": findings_rows(app),
+    }
     return xlsx_bytes(app, sheets, f"{app.config.project}: traceability")
 
 
@@ -561,9 +599,11 @@ def export_rows(app: Sphinx) -> dict[str, list[list[str]]]:
 def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     needs = get_needs_view(app)
     titles = {p.docname: p.title for p in result.policies}
-    matrix = [["Policy", "Rule", "Rule title", "Rule state", "Item", "Item title", "Link state"]]
+    matrix = [["Policy", "Rule", "Rule title", "Rule state", "Item", "Item title", "Link state",
+               "Evidenced by", "Operating state", "Latest evidence"]]
     for rule in result.rules:
         verifying = result.verifiers.get(rule["id"]) or [""]
+        operating = list(_operating(app, rule["id"]))
         for item_id in verifying:
             matrix.append(
                 [
@@ -574,15 +614,18 @@ def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
                     item_id,
                     needs[item_id]["title"] if item_id else "",
                     result.link_states.get((item_id, rule["id"]), ""),
+                    *operating,
                 ]
             )
-    coverage = [["Policy", "Rules", "Must be verified", "Verified", "Coverage %"]] + [
+    coverage = [["Policy", "Rules", "Must be verified", "Verified", "Coverage %",
+                 "Not verifiable"]] + [
         [
             p.title,
             len(p.rules),
             len(p.must_verify),
             len(p.verified),
             round(100.0 * len(p.verified) / len(p.must_verify), 1) if p.must_verify else "",
+            len(p.rules) - len(p.must_verify),
         ]
         for p in result.policies
     ]

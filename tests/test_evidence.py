@@ -1,0 +1,530 @@
+"""Operating records: each malformed record is one located warning; each finding is
+found at its boundary; an added record reaches every page that shows it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+
+from conftest import readme_snippets, warnings_of, write_pages
+
+POLICY = """# Restore Testing Policy
+
+:::{policy}
+:id-prefix: RTP
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+:::
+
+## Purpose
+
+Prove that backups restore.
+
+## Scope
+
+Every managed system.
+
+## Policy
+
+:::{rule} Quarterly restore test
+:id: RTP-01
+:evidence: restore-test
+:requires: result is pass; every 3 months per system
+Test a restore quarterly for every managed system.
+:::
+
+:::{rule} Emergency changes documented within 24 hours
+:id: RTP-02
+:evidence: change where type is emergency
+:requires: documented within 24 hours of executed
+Document an emergency change within 24 hours.
+:::
+
+:::{rule} Normal changes reviewed by a second operator
+:id: RTP-03
+:evidence: change where type is normal
+:requires: reviewed-by differs from by; approved-by differs from by; approved before executed
+Review and approve a normal change before it is executed.
+:::
+
+:::{rule} Postmortem within 5 business days
+:id: RTP-04
+:evidence: incident where severity is Critical, High
+:requires: postmortem within 5 business days of resolved
+Hold a postmortem within 5 business days of resolution.
+:::
+
+:::{rule} Handoff accepted before management
+:id: RTP-05
+:evidence: checklist-run where checklist is HOC
+:requires: all items done; one per system before accepted-on
+Run the handoff checklist before a system is managed.
+:::
+
+:::{rule} Development teams own the application
+:id: RTP-06
+:not-verifiable: An ownership statement.
+The development teams own the application code.
+:::
+
+## Exceptions
+
+None.
+"""
+
+CHECKLIST = """# Handoff Checklist
+
+## Purpose
+
+The gate.
+
+## Checklist
+
+::::{checklist} Handoff
+:id-prefix: HOC
+:sign-off:
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+
+:::{item} Monitoring configured
+:id: HOC-01
+:verifies: RTP-05
+:::
+
+:::{item} Backups configured
+:id: HOC-02
+:::
+::::
+"""
+
+SYSTEM = """# Cerberus
+
+:::{managed-system} SYS-01
+:team: unknown
+:status: managed
+:accepted-on: 2026-01-05
+:::
+"""
+
+RESTORE_TEST = """# Restore test of Cerberus
+
+:::{restore-test} RT-001
+:system: SYS-01
+:tested-on: 2026-03-02
+:backup: Restic snapshot of 2026-03-01
+:result: pass
+:integrity-verified: yes
+:tested-by: Dana
+:::
+"""
+
+EMERGENCY = """# DNS failover
+
+:::{change} CR-001
+:type: emergency
+:system: SYS-01
+:by: Dana
+:executed: 2026-03-02T10:00+01:00
+:documented: 2026-03-03T10:00+01:00
+:why: The primary was down.
+:rollback-plan: Point the record back.
+:outcome: succeeded
+:::
+"""
+
+NORMAL = """# Raise the disk threshold
+
+:::{change} CR-002
+:type: normal
+:system: SYS-01
+:by: Dana
+:reviewed-by: Lee
+:approved-by: Anchor MSP Operations Lead
+:submitted: 2026-03-09T09:00+01:00
+:reviewed: 2026-03-09T11:00+01:00
+:approved: 2026-03-09T14:00+01:00
+:executed: 2026-03-10T10:00+01:00
+:why: It fired daily.
+:rollback-plan: Restore the old threshold.
+:outcome: succeeded
+:::
+"""
+
+INCIDENT = """# API outage
+
+:::{incident} INC-001
+:detected: 2026-03-06T09:00+01:00
+:severity: High
+:system: SYS-01
+:commander: Dana
+:status: Resolved
+:resolved: 2026-03-06T12:00+01:00
+:postmortem: PM-001
+:::
+"""
+
+POSTMORTEM = """# Postmortem of the API outage
+
+:::{postmortem} PM-001
+:incident: INC-001
+:held-on: 2026-03-13
+:::
+
+## Summary
+
+What happened.
+
+## Timeline
+
+When.
+
+## Root cause
+
+Why.
+
+## Lessons learned
+
+What we learned.
+
+## Action items
+
+:::{action-items}
+- {action: "Add a runbook step", owner: Dana, due: 2026-03-20}
+:::
+
+## Updates made
+
+The runbook.
+"""
+
+RUN = """# Handoff of Cerberus
+
+:::{checklist-run} RUN-001
+:checklist: HOC
+:system: SYS-01
+:run-by: Dana
+:run-at: 2026-01-04T10:00+01:00
+:signed-off-by: Anchor MSP Operations Lead
+:signed-off-at: 2026-01-04T16:00+01:00
+HOC-01: done
+HOC-02: {result: not applicable, note: "no backups yet"}
+:::
+"""
+
+REGISTERS = """# Registers
+
+```{record-register} managed-system
+```
+
+```{record-register} restore-test
+```
+
+```{findings}
+```
+"""
+
+TRACE = """# Trace
+
+```{traceability} matrix
+```
+"""
+
+PAGES = {
+    "policy": POLICY,
+    "checklist": CHECKLIST,
+    "registers": REGISTERS,
+    "trace": TRACE,
+    "records/systems/SYS-01": SYSTEM,
+    "records/restore-tests/RT-001": RESTORE_TEST,
+    "records/changes/CR-001": EMERGENCY,
+    "records/changes/CR-002": NORMAL,
+    "records/incidents/INC-001": INCIDENT,
+    "records/postmortems/PM-001": POSTMORTEM,
+    "records/checklist-runs/RUN-001": RUN,
+}
+
+TODAY = "2026-04-20"
+
+
+def findings(app) -> list[list[str]]:
+    text = (app.outdir / "findings.csv").read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text)))[1:]
+
+
+@pytest.fixture
+def evidence_build(build, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+
+    def _build(pages=None, **overrides):
+        return build({**PAGES, **(pages or {})}, **overrides)
+
+    return _build
+
+
+def test_the_records_project_is_clean_and_every_rule_is_met(evidence_build):
+    app = evidence_build()
+    assert warnings_of(app) == []
+    assert findings(app) == []
+    html = (app.outdir / "policy.html").read_text()
+    assert html.count(">met<") == 5
+    assert ">not applicable<" not in html  # a not-verifiable rule shows no evidence line
+
+
+# (case, page, text, replacement, the line's text the warning points at, words it says)
+MALFORMED = [
+    ("unknown system", "records/restore-tests/RT-001", ":system: SYS-01", ":system: SYS-02",
+     ":system: SYS-02", "'SYS-02', which is not the ID of any need"),
+    ("unknown checklist", "records/checklist-runs/RUN-001", ":checklist: HOC", ":checklist: HOK",
+     ":checklist: HOK", "did you mean HOC?"),
+    ("item not in the checklist", "records/checklist-runs/RUN-001", "HOC-01: done",
+     "HOC-01: done\nHOC-07: done", "HOC-07: done", "HOC-07 is not an item of the checklist"),
+    ("item without an answer", "records/checklist-runs/RUN-001", "HOC-01: done\n", "",
+     ":::{checklist-run} RUN-001", "gives no result for HOC-01"),
+    ("not applicable without a reason", "records/checklist-runs/RUN-001",
+     'HOC-02: {result: not applicable, note: "no backups yet"}', "HOC-02: not applicable",
+     "HOC-02: not applicable", "without a note"),
+    ("date not ISO 8601", "records/restore-tests/RT-001", ":tested-on: 2026-03-02",
+     ":tested-on: 02/03/2026", ":tested-on: 02/03/2026", "not a date in ISO 8601 form"),
+    ("date and time without its offset", "records/changes/CR-001",
+     ":executed: 2026-03-02T10:00+01:00", ":executed: 2026-03-02T10:00",
+     ":executed: 2026-03-02T10:00", "with its offset"),
+    ("severity outside the list", "records/incidents/INC-001", ":severity: High",
+     ":severity: Severe", ":severity: Severe", "not one of Critical, High, Medium, Low"),
+    ("status needs a field", "records/incidents/INC-001", ":status: Resolved",
+     ":status: Closed", ":::{incident} INC-001", "has no ':closed:'"),
+    ("no sign-off where the checklist needs one", "records/checklist-runs/RUN-001",
+     ":signed-off-by: Anchor MSP Operations Lead\n:signed-off-at: 2026-01-04T16:00+01:00\n", "",
+     ":::{checklist-run} RUN-001", "needs a sign-off"),
+    ("failed restore test names no incident", "records/restore-tests/RT-001", ":result: pass",
+     ":result: fail", ":::{restore-test} RT-001", "has no ':incident:'"),
+    ("unknown field in a requirement", "policy", ":requires: result is pass;",
+     ":requires: outcome is pass;", ":requires: outcome is pass; every 3 months per system",
+     "A restore-test has no field 'outcome'"),
+    ("unknown condition", "policy", "documented within 24 hours of executed",
+     "documented soon after executed", ":requires: documented soon after executed",
+     "is not one the build knows"),
+    ("hours counted on a date", "policy", "postmortem within 5 business days of resolved",
+     "postmortem within 5 hours of resolved",
+     ":requires: postmortem within 5 hours of resolved", "is a date, counted in hours"),
+    ("unknown record kind", "policy", ":evidence: restore-test\n", ":evidence: restore-tst\n",
+     ":evidence: restore-tst", "does not name a kind of record"),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "old", "new", "where", "says"),
+    [case[1:] for case in MALFORMED],
+    ids=[case[0] for case in MALFORMED],
+)
+def test_a_malformed_record_is_one_warning_at_its_line(evidence_build, page, old, new, where,
+                                                       says):
+    assert old in PAGES[page]
+    broken = PAGES[page].replace(old, new, 1)
+    line = broken.splitlines().index(where) + 1
+    app = evidence_build({page: broken}, anchor_coverage_gate=False)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert f"{page}.md:{line}: WARNING: " in warnings[0]
+    assert says in warnings[0]
+    assert ". Fix: " in warnings[0]
+    assert "Traceback" not in warnings[0]
+
+
+def test_a_skipped_incident_number_is_one_warning_naming_the_missing_one(evidence_build):
+    pages = {
+        "records/incidents/INC-003": INCIDENT.replace("INC-001", "INC-003").replace(
+            ":postmortem: PM-001\n", ""
+        )
+    }
+    warnings = warnings_of(evidence_build(pages))
+    assert len(warnings) == 1, warnings
+    assert "records/incidents/INC-003.md:3: WARNING: " in warnings[0]
+    assert "INC-002 is missing" in warnings[0]
+
+
+def test_a_record_outside_its_folder_is_told_where_it_goes(build, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    pages = dict(PAGES)
+    pages["records/RT-001"] = pages.pop("records/restore-tests/RT-001")
+    warnings = warnings_of(build(pages))
+    assert len(warnings) == 1, warnings
+    assert "records/RT-001.md:3: WARNING: " in warnings[0]
+    assert "move the page to source/records/restore-tests/RT-001.md" in warnings[0]
+
+
+def _at(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("page", "old", "new", "finding"),
+    [
+        ("records/changes/CR-001", ":documented: 2026-03-03T10:00+01:00",
+         ":documented: 2026-03-03T10:01+01:00", "later than 24 hours after executed"),
+        # the same moment written at another offset is still exactly 24 hours
+        ("records/changes/CR-001", ":documented: 2026-03-03T10:00+01:00",
+         ":documented: 2026-03-03T09:00Z", None),
+        ("records/postmortems/PM-001", ":held-on: 2026-03-13", ":held-on: 2026-03-16",
+         "later than 5 business days after resolved"),
+        ("records/changes/CR-002", ":approved-by: Anchor MSP Operations Lead",
+         ":approved-by: Dana", "approved-by and by are both Dana"),
+        ("records/changes/CR-002", ":approved: 2026-03-09T14:00+01:00",
+         ":approved: 2026-03-10T11:00+01:00", "approved is not before executed"),
+        ("records/restore-tests/RT-001", ":tested-on: 2026-03-02", ":tested-on: 2025-11-20",
+         "no restore test meeting 'result is pass' between 2025-11-20 and 2026-04-20"),
+        ("records/checklist-runs/RUN-001", ":run-at: 2026-01-04T10:00+01:00",
+         ":run-at: 2026-01-06T10:00+01:00", "has no checklist run meeting 'all items done' "
+         "before its accepted-on"),
+    ],
+    ids=["24h01 late", "24h at another offset", "6 business days", "self-approved",
+         "approved after execution", "restore test 5 months old", "handoff after acceptance"],
+)
+def test_a_finding_is_found_at_its_boundary(evidence_build, page, old, new, finding):
+    app = evidence_build({page: _at(PAGES[page], old, new)})
+    assert warnings_of(app) == []  # a finding is reported, not an authoring mistake
+    found = findings(app)
+    if finding is None:
+        assert found == []
+        return
+    assert len(found) == 1, found
+    assert finding in found[0][4]
+    registers = (app.outdir / "registers.html").read_text()
+    assert finding.split("'")[0] in registers  # the findings list shows it
+
+
+def test_a_postmortem_five_business_days_later_across_a_weekend_is_met(evidence_build):
+    # resolved on Friday 6 March; Friday 13 March is the fifth business day
+    app = evidence_build()
+    assert not [f for f in findings(app) if f[1] == "RTP-04"]
+
+
+def test_examples_never_count(evidence_build):
+    example = _at(RESTORE_TEST, ":system: SYS-01", ":example:\n:system: SYS-01")
+    app = evidence_build({"records/restore-tests/RT-001": example})
+    found = findings(app)
+    assert [f[1] for f in found] == ["RTP-01"]
+    population = (app.outdir / "population.csv").read_text()
+    assert "RT-001" not in population
+    assert ">example<" in (app.outdir / "registers.html").read_text()
+
+
+def test_findings_warn_or_fail_as_the_setting_says(evidence_build):
+    late = {"records/changes/CR-001": _at(EMERGENCY, ":documented: 2026-03-03T10:00+01:00",
+                                          ":documented: 2026-03-04T10:00+01:00")}
+    warnings = warnings_of(evidence_build(late, anchor_evidence_enforcement="warn"))
+    assert len(warnings) == 1
+    assert "records/changes/CR-001.md:3: WARNING: Finding on rule RTP-02" in warnings[0]
+
+
+def test_the_population_of_a_period_holds_exactly_its_records(evidence_build):
+    app = evidence_build(anchor_audit_period="2026-03-01:2026-03-09")
+    rows = list(csv.reader(io.StringIO((app.outdir / "population.csv").read_text())))
+    records = sorted({row[3] for row in rows[1:]})
+    # RT-001 (2 March), CR-001 (2 March), INC-001 (6 March); not CR-002 (10 March),
+    # RUN-001 (4 January) or the system
+    assert records == ["CR-001", "INC-001", "RT-001"]
+
+
+def test_an_added_record_reaches_the_register_the_system_page_and_the_rules(
+    make_app, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-07-20")  # RT-001 is due since 2 June
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, PAGES)
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    assert "RTP-01" in [f[1] for f in findings(app)]
+    later = _at(RESTORE_TEST, "RT-001", "RT-002").replace("2026-03-02", "2026-06-01")
+    (srcdir / "records/restore-tests/RT-002.md").write_text(later)
+    again = make_app("html", srcdir=srcdir)
+    again.build()
+    assert "RTP-01" not in [f[1] for f in findings(again)]
+    assert "RT-002" in (again.outdir / "registers.html").read_text()
+    assert "RT-002" in (again.outdir / "records/systems/SYS-01.html").read_text()
+    policy = (again.outdir / "policy.html").read_text()
+    assert "latest 2026-06-01" in policy
+    assert "2026-06-01" in (again.outdir / "trace.html").read_text()
+    shutil.rmtree(srcdir)
+
+
+def test_a_hostile_note_is_data_and_escaped(evidence_build):
+    note = '::: {note}\n: leading colon <script>alert(1)</script> [[copy("id")]] "q" Ωμέγα'
+    # the line as the browser writes it: the answer as JSON
+    answer = json.dumps({"result": "not applicable", "note": note}, ensure_ascii=False)
+    run = _at(RUN, 'HOC-02: {result: not applicable, note: "no backups yet"}', f"HOC-02: {answer}")
+    app = evidence_build({"records/checklist-runs/RUN-001": run})
+    assert warnings_of(app) == []
+    html = (app.outdir / "records/checklist-runs/RUN-001.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    assert '[[copy(&quot;id&quot;)]]' in html or '[[copy("id")]]' in html
+    assert "Ωμέγα" in html
+
+
+README_CHECKLIST = """# Handoff Acceptance Checklist
+
+## Purpose
+
+The gate.
+
+## Checklist
+
+::::{checklist} Handoff acceptance
+:id-prefix: HAC
+:sign-off:
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+
+:::{item} Acceptance criteria met
+:id: HAC-01
+:::
+
+:::{item} Monitoring configured
+:id: HAC-02
+:::
+
+:::{item} Escalation contacts confirmed
+:id: HAC-09
+:::
+
+:::{item} Development team acknowledges handoff complete
+:id: HAC-10
+:::
+::::
+"""
+
+
+def test_the_readme_record_snippets_build_and_show_what_they_say(build, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-04-20")
+    snippets = readme_snippets()
+    policy = POLICY.replace(":id-prefix: RTP", ":id-prefix: CHG").replace("RTP-0", "CHG-1")
+    start = policy.index(":::{rule} Emergency changes documented")
+    end = policy.index(":::{rule} Normal changes")
+    policy = policy[:start] + snippets["evidence"] + "\n\n" + policy[end:]
+    app = build(
+        {
+            "policy": policy,
+            "checklist": README_CHECKLIST,
+            "registers": REGISTERS,
+            "records/systems/SYS-01": SYSTEM,
+            "records/restore-tests/RT-001": snippets["restore_test"],
+            "records/checklist-runs/RUN-001": snippets["checklist_run"],
+        },
+        anchor_coverage_gate=False,
+    )
+    assert warnings_of(app) == []
+    run = (app.outdir / "records/checklist-runs/RUN-001.html").read_text()
+    assert "no separate escalation contacts" in run
+    assert 'href="https://grafana.example/d/cerberus"' in run
+    found = findings(app)
+    # the run's failed item is a finding of the rule HAC-10 verifies; the snippet's
+    # restore test makes the quarterly rule met
+    assert not [f for f in found if f[1] == "CHG-11"]
+    assert "Emergency changes" in (app.outdir / "policy.html").read_text()
+    system = (app.outdir / "records/systems/SYS-01.html").read_text()
+    assert "RT-001" in system and "RUN-001" in system
