@@ -206,14 +206,18 @@ def write_records(source: Path, systems: int = 200, seed: int = 7) -> int:
 
     for system in range(2, systems + 2):
         sid = f"SYS-{system:03d}"
-        write("systems", sid, f"""# System {system}
+        write(
+            "systems",
+            sid,
+            f"""# System {system}
 
 :::{{managed-system}} {sid}
 :team: {"EGI" if system % 2 else "Mast"}
 :status: managed
 :accepted-on: 2026-01-{system % 28 + 1:02d}
 :::
-""")
+""",
+        )
         for prefix in ("HAC", "ONB")[:RUNS]:
             counts["run"] += 1
             answers = "\n".join(f"{item}: done" for item in items[prefix])
@@ -223,26 +227,35 @@ def write_records(source: Path, systems: int = 200, seed: int = 7) -> int:
                 if prefix == "HAC"
                 else ""
             )
-            write("checklist-runs", f"RUN-{counts['run']:05d}", f"""# {prefix} run for system {system}
+            write(
+                "checklist-runs",
+                f"RUN-{counts['run']:05d}",
+                f"""# {prefix} run for system {system}
 
-:::{{checklist-run}} RUN-{counts['run']:05d}
+:::{{checklist-run}} RUN-{counts["run"]:05d}
 :checklist: {prefix}
 :system: {sid}
 :run-by: Operator {system % 7}
 :run-at: 2025-12-20T10:00+01:00
 {sign_off}{answers}
 :::
-""")
+""",
+            )
         for quarter in range(RESTORE_TESTS):
             counts["rt"] += 1
             day = f"2026-{3 * quarter + 1:02d}-{rng.randint(1, 28):02d}"
-            write("restore-tests", f"RT-{counts['rt']:05d}", restore_test(counts["rt"], system, day))
+            write(
+                "restore-tests", f"RT-{counts['rt']:05d}", restore_test(counts["rt"], system, day)
+            )
         for _ in range(CHANGES):
             counts["cr"] += 1
             day = _day(rng)
-            write("changes", f"CR-{counts['cr']:05d}", f"""# Change {counts['cr']}
+            write(
+                "changes",
+                f"CR-{counts['cr']:05d}",
+                f"""# Change {counts["cr"]}
 
-:::{{change}} CR-{counts['cr']:05d}
+:::{{change}} CR-{counts["cr"]:05d}
 :type: standard
 :system: {sid}
 :by: Operator {system % 7}
@@ -252,22 +265,27 @@ def write_records(source: Path, systems: int = 200, seed: int = 7) -> int:
 :rollback-plan: Restore the previous value.
 :outcome: succeeded
 :::
-""")
+""",
+            )
         for _ in range(INCIDENTS):
             counts["inc"] += 1
             day = _day(rng)
-            write("incidents", f"INC-{counts['inc']:05d}", f"""# Incident {counts['inc']}
+            write(
+                "incidents",
+                f"INC-{counts['inc']:05d}",
+                f"""# Incident {counts["inc"]}
 
-:::{{incident}} INC-{counts['inc']:05d}
+:::{{incident}} INC-{counts["inc"]:05d}
 :detected: {day}T09:00+01:00
-:severity: {SEVERITIES[2 + counts['inc'] % 2]}
+:severity: {SEVERITIES[2 + counts["inc"] % 2]}
 :system: {sid}
 :commander: Operator {system % 7}
 :status: Closed
 :resolved: {day}T11:00+01:00
 :closed: {day}T15:00+01:00
 :::
-""")
+""",
+            )
     return written
 
 

@@ -254,7 +254,14 @@ def test_no_need_outside_the_listed_pages(site):
     records = {n["docname"]: n["id"] for n in needs if n["docname"].startswith("records/")}
     assert all(docname.endswith(f"/{need_id}") for docname, need_id in records.items())
     assert sorted(records.values()) == [
-        "CR-000", "DEC-000", "INC-000", "PM-000", "RT-000", "RUN-000", "SRV-000", "SYS-00",
+        "CR-000",
+        "DEC-000",
+        "INC-000",
+        "PM-000",
+        "RT-000",
+        "RUN-000",
+        "SRV-000",
+        "SYS-00",
         "SYS-01",
     ]
 

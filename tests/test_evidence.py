@@ -276,42 +276,126 @@ def test_the_records_project_is_clean_and_every_rule_is_met(evidence_build):
 
 # (case, page, text, replacement, the line's text the warning points at, words it says)
 MALFORMED = [
-    ("unknown system", "records/restore-tests/RT-001", ":system: SYS-01", ":system: SYS-02",
-     ":system: SYS-02", "'SYS-02', which is not the ID of any need"),
-    ("unknown checklist", "records/checklist-runs/RUN-001", ":checklist: HOC", ":checklist: HOK",
-     ":checklist: HOK", "did you mean HOC?"),
-    ("item not in the checklist", "records/checklist-runs/RUN-001", "HOC-01: done",
-     "HOC-01: done\nHOC-07: done", "HOC-07: done", "HOC-07 is not an item of the checklist"),
-    ("item without an answer", "records/checklist-runs/RUN-001", "HOC-01: done\n", "",
-     ":::{checklist-run} RUN-001", "gives no result for HOC-01"),
-    ("not applicable without a reason", "records/checklist-runs/RUN-001",
-     'HOC-02: {result: not applicable, note: "no backups yet"}', "HOC-02: not applicable",
-     "HOC-02: not applicable", "without a note"),
-    ("date not ISO 8601", "records/restore-tests/RT-001", ":tested-on: 2026-03-02",
-     ":tested-on: 02/03/2026", ":tested-on: 02/03/2026", "not a date in ISO 8601 form"),
-    ("date and time without its offset", "records/changes/CR-001",
-     ":executed: 2026-03-02T10:00+01:00", ":executed: 2026-03-02T10:00",
-     ":executed: 2026-03-02T10:00", "with its offset"),
-    ("severity outside the list", "records/incidents/INC-001", ":severity: High",
-     ":severity: Severe", ":severity: Severe", "not one of Critical, High, Medium, Low"),
-    ("status needs a field", "records/incidents/INC-001", ":status: Resolved",
-     ":status: Closed", ":::{incident} INC-001", "has no ':closed:'"),
-    ("no sign-off where the checklist needs one", "records/checklist-runs/RUN-001",
-     ":signed-off-by: Anchor MSP Operations Lead\n:signed-off-at: 2026-01-04T16:00+01:00\n", "",
-     ":::{checklist-run} RUN-001", "needs a sign-off"),
-    ("failed restore test names no incident", "records/restore-tests/RT-001", ":result: pass",
-     ":result: fail", ":::{restore-test} RT-001", "has no ':incident:'"),
-    ("unknown field in a requirement", "policy", ":requires: result is pass;",
-     ":requires: outcome is pass;", ":requires: outcome is pass; every 3 months per system",
-     "A restore-test has no field 'outcome'"),
-    ("unknown condition", "policy", "documented within 24 hours of executed",
-     "documented soon after executed", ":requires: documented soon after executed",
-     "is not one the build knows"),
-    ("hours counted on a date", "policy", "postmortem within 5 business days of resolved",
-     "postmortem within 5 hours of resolved",
-     ":requires: postmortem within 5 hours of resolved", "is a date, counted in hours"),
-    ("unknown record kind", "policy", ":evidence: restore-test\n", ":evidence: restore-tst\n",
-     ":evidence: restore-tst", "does not name a kind of record"),
+    (
+        "unknown system",
+        "records/restore-tests/RT-001",
+        ":system: SYS-01",
+        ":system: SYS-02",
+        ":system: SYS-02",
+        "'SYS-02', which is not the ID of any need",
+    ),
+    (
+        "unknown checklist",
+        "records/checklist-runs/RUN-001",
+        ":checklist: HOC",
+        ":checklist: HOK",
+        ":checklist: HOK",
+        "did you mean HOC?",
+    ),
+    (
+        "item not in the checklist",
+        "records/checklist-runs/RUN-001",
+        "HOC-01: done",
+        "HOC-01: done\nHOC-07: done",
+        "HOC-07: done",
+        "HOC-07 is not an item of the checklist",
+    ),
+    (
+        "item without an answer",
+        "records/checklist-runs/RUN-001",
+        "HOC-01: done\n",
+        "",
+        ":::{checklist-run} RUN-001",
+        "gives no result for HOC-01",
+    ),
+    (
+        "not applicable without a reason",
+        "records/checklist-runs/RUN-001",
+        'HOC-02: {result: not applicable, note: "no backups yet"}',
+        "HOC-02: not applicable",
+        "HOC-02: not applicable",
+        "without a note",
+    ),
+    (
+        "date not ISO 8601",
+        "records/restore-tests/RT-001",
+        ":tested-on: 2026-03-02",
+        ":tested-on: 02/03/2026",
+        ":tested-on: 02/03/2026",
+        "not a date in ISO 8601 form",
+    ),
+    (
+        "date and time without its offset",
+        "records/changes/CR-001",
+        ":executed: 2026-03-02T10:00+01:00",
+        ":executed: 2026-03-02T10:00",
+        ":executed: 2026-03-02T10:00",
+        "with its offset",
+    ),
+    (
+        "severity outside the list",
+        "records/incidents/INC-001",
+        ":severity: High",
+        ":severity: Severe",
+        ":severity: Severe",
+        "not one of Critical, High, Medium, Low",
+    ),
+    (
+        "status needs a field",
+        "records/incidents/INC-001",
+        ":status: Resolved",
+        ":status: Closed",
+        ":::{incident} INC-001",
+        "has no ':closed:'",
+    ),
+    (
+        "no sign-off where the checklist needs one",
+        "records/checklist-runs/RUN-001",
+        ":signed-off-by: Anchor MSP Operations Lead\n:signed-off-at: 2026-01-04T16:00+01:00\n",
+        "",
+        ":::{checklist-run} RUN-001",
+        "needs a sign-off",
+    ),
+    (
+        "failed restore test names no incident",
+        "records/restore-tests/RT-001",
+        ":result: pass",
+        ":result: fail",
+        ":::{restore-test} RT-001",
+        "has no ':incident:'",
+    ),
+    (
+        "unknown field in a requirement",
+        "policy",
+        ":requires: result is pass;",
+        ":requires: outcome is pass;",
+        ":requires: outcome is pass; every 3 months per system",
+        "A restore-test has no field 'outcome'",
+    ),
+    (
+        "unknown condition",
+        "policy",
+        "documented within 24 hours of executed",
+        "documented soon after executed",
+        ":requires: documented soon after executed",
+        "is not one the build knows",
+    ),
+    (
+        "hours counted on a date",
+        "policy",
+        "postmortem within 5 business days of resolved",
+        "postmortem within 5 hours of resolved",
+        ":requires: postmortem within 5 hours of resolved",
+        "is a date, counted in hours",
+    ),
+    (
+        "unknown record kind",
+        "policy",
+        ":evidence: restore-test\n",
+        ":evidence: restore-tst\n",
+        ":evidence: restore-tst",
+        "does not name a kind of record",
+    ),
 ]
 
 
@@ -320,8 +404,7 @@ MALFORMED = [
     [case[1:] for case in MALFORMED],
     ids=[case[0] for case in MALFORMED],
 )
-def test_a_malformed_record_is_one_warning_at_its_line(evidence_build, page, old, new, where,
-                                                       says):
+def test_a_malformed_record_is_one_warning_at_its_line(evidence_build, page, old, new, where, says):
     assert old in PAGES[page]
     broken = PAGES[page].replace(old, new, 1)
     line = broken.splitlines().index(where) + 1
@@ -364,25 +447,59 @@ def _at(text: str, old: str, new: str) -> str:
 @pytest.mark.parametrize(
     ("page", "old", "new", "finding"),
     [
-        ("records/changes/CR-001", ":documented: 2026-03-03T10:00+01:00",
-         ":documented: 2026-03-03T10:01+01:00", "later than 24 hours after executed"),
+        (
+            "records/changes/CR-001",
+            ":documented: 2026-03-03T10:00+01:00",
+            ":documented: 2026-03-03T10:01+01:00",
+            "later than 24 hours after executed",
+        ),
         # the same moment written at another offset is still exactly 24 hours
-        ("records/changes/CR-001", ":documented: 2026-03-03T10:00+01:00",
-         ":documented: 2026-03-03T09:00Z", None),
-        ("records/postmortems/PM-001", ":held-on: 2026-03-13", ":held-on: 2026-03-16",
-         "later than 5 business days after resolved"),
-        ("records/changes/CR-002", ":approved-by: Anchor MSP Operations Lead",
-         ":approved-by: Dana", "approved-by and by are both Dana"),
-        ("records/changes/CR-002", ":approved: 2026-03-09T14:00+01:00",
-         ":approved: 2026-03-10T11:00+01:00", "approved is not before executed"),
-        ("records/restore-tests/RT-001", ":tested-on: 2026-03-02", ":tested-on: 2025-11-20",
-         "no restore test meeting 'result is pass' between 2025-11-20 and 2026-04-20"),
-        ("records/checklist-runs/RUN-001", ":run-at: 2026-01-04T10:00+01:00",
-         ":run-at: 2026-01-06T10:00+01:00", "has no checklist run meeting 'all items done' "
-         "before its accepted-on"),
+        (
+            "records/changes/CR-001",
+            ":documented: 2026-03-03T10:00+01:00",
+            ":documented: 2026-03-03T09:00Z",
+            None,
+        ),
+        (
+            "records/postmortems/PM-001",
+            ":held-on: 2026-03-13",
+            ":held-on: 2026-03-16",
+            "later than 5 business days after resolved",
+        ),
+        (
+            "records/changes/CR-002",
+            ":approved-by: Anchor MSP Operations Lead",
+            ":approved-by: Dana",
+            "approved-by and by are both Dana",
+        ),
+        (
+            "records/changes/CR-002",
+            ":approved: 2026-03-09T14:00+01:00",
+            ":approved: 2026-03-10T11:00+01:00",
+            "approved is not before executed",
+        ),
+        (
+            "records/restore-tests/RT-001",
+            ":tested-on: 2026-03-02",
+            ":tested-on: 2025-11-20",
+            "no restore test meeting 'result is pass' between 2025-11-20 and 2026-04-20",
+        ),
+        (
+            "records/checklist-runs/RUN-001",
+            ":run-at: 2026-01-04T10:00+01:00",
+            ":run-at: 2026-01-06T10:00+01:00",
+            "has no checklist run meeting 'all items done' before its accepted-on",
+        ),
     ],
-    ids=["24h01 late", "24h at another offset", "6 business days", "self-approved",
-         "approved after execution", "restore test 5 months old", "handoff after acceptance"],
+    ids=[
+        "24h01 late",
+        "24h at another offset",
+        "6 business days",
+        "self-approved",
+        "approved after execution",
+        "restore test 5 months old",
+        "handoff after acceptance",
+    ],
 )
 def test_a_finding_is_found_at_its_boundary(evidence_build, page, old, new, finding):
     app = evidence_build({page: _at(PAGES[page], old, new)})
@@ -414,8 +531,11 @@ def test_examples_never_count(evidence_build):
 
 
 def test_findings_warn_or_fail_as_the_setting_says(evidence_build):
-    late = {"records/changes/CR-001": _at(EMERGENCY, ":documented: 2026-03-03T10:00+01:00",
-                                          ":documented: 2026-03-04T10:00+01:00")}
+    late = {
+        "records/changes/CR-001": _at(
+            EMERGENCY, ":documented: 2026-03-03T10:00+01:00", ":documented: 2026-03-04T10:00+01:00"
+        )
+    }
     warnings = warnings_of(evidence_build(late, anchor_evidence_enforcement="warn"))
     assert len(warnings) == 1
     assert "records/changes/CR-001.md:3: WARNING: Finding on rule RTP-02" in warnings[0]
@@ -462,7 +582,7 @@ def test_a_hostile_note_is_data_and_escaped(evidence_build):
     html = (app.outdir / "records/checklist-runs/RUN-001.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
-    assert '[[copy(&quot;id&quot;)]]' in html or '[[copy("id")]]' in html
+    assert "[[copy(&quot;id&quot;)]]" in html or '[[copy("id")]]' in html
     assert "Ωμέγα" in html
 
 

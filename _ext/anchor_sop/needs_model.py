@@ -17,9 +17,9 @@ from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
 from .diagnostics import option_line, report, source_place
+from .evidence.kinds import record_need_fields, record_need_types
 from .model import AS_WRITTEN, ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
 from .store import doc_store, stores
-from .evidence.kinds import record_need_fields, record_need_types
 
 
 def configure_needs(_app: Sphinx, config: Config) -> None:

@@ -196,9 +196,7 @@ def _pack_files(html: Path, pdf: Path) -> dict[str, bytes]:
     return files
 
 
-def manifest(
-    commit: Commit, since: dict | None, files: dict[str, bytes], period: str = ""
-) -> dict:
+def manifest(commit: Commit, since: dict | None, files: dict[str, bytes], period: str = "") -> dict:
     return {
         "project": "Anchor SOP",
         "commit": commit.sha,

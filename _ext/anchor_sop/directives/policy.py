@@ -21,8 +21,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import option_line, report
 from ..documents import DocumentDirective, document_fields, page_title
-from ..fingerprint import fingerprint
 from ..evidence.requirements import RequirementError, parse_requirement
+from ..fingerprint import fingerprint
 from ..model import (
     EVIDENCE,
     EXEMPTS,

@@ -75,8 +75,7 @@ def _check_run(record, checklists, items) -> None:
             report(
                 (record.docname, result.lineno),
                 "run_item",
-                f"{result.item_id} is not an item of the checklist {prefix} "
-                f"({checklist.title})",
+                f"{result.item_id} is not an item of the checklist {prefix} ({checklist.title})",
                 f"answer its items only: {', '.join(sorted(expected))}",
             )
     missing = [i for i in sorted(expected) if i not in answered]
@@ -105,7 +104,7 @@ def _check_sequence(records) -> None:
         if r.kind == INCIDENT_KIND.directive and not r.example
         if (m := ID_REGEX.match(r.need_id))
     )
-    expected = 1
+    expected, previous = 1, "no incident"
     for number, record in numbered:
         if number > expected:
             width = len(record.need_id.rpartition("-")[2])
@@ -113,10 +112,9 @@ def _check_sequence(records) -> None:
             report(
                 (record.docname, record.lineno),
                 "incident_sequence",
-                f"Incident numbers are sequential, and {record.need_id} comes after "
-                f"{missing if expected == 1 else f'{INCIDENT_KIND.prefix}-{expected - 1:0{width}d}'}"
-                f": {missing} is missing",
+                f"Incident numbers are sequential, and {record.need_id} follows {previous}: "
+                f"{missing} is missing",
                 f"number this incident {missing} and rename its page to "
                 f"source/{RECORDS_FOLDER}/{INCIDENT_KIND.folder}/{missing}.md",
             )
-        expected = number + 1
+        expected, previous = number + 1, record.need_id

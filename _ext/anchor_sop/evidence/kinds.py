@@ -109,12 +109,28 @@ MANAGED_SYSTEM_KIND = Kind(
     register="Managed systems",
     date_field="accepted-on",
     fields=(
-        Field("team", CHOICE, "Development team", required=True, choices=("EGI", "Mast"),
-              may_be_unknown=True),
-        Field("status", CHOICE, required=True, choices=("onboarding", "managed", "offboarded"),
-              need_field="status"),
-        Field("accepted-on", DATE, "Accepted on", required_when=("status", ("managed", "offboarded")),
-              may_be_unknown=True),
+        Field(
+            "team",
+            CHOICE,
+            "Development team",
+            required=True,
+            choices=("EGI", "Mast"),
+            may_be_unknown=True,
+        ),
+        Field(
+            "status",
+            CHOICE,
+            required=True,
+            choices=("onboarding", "managed", "offboarded"),
+            need_field="status",
+        ),
+        Field(
+            "accepted-on",
+            DATE,
+            "Accepted on",
+            required_when=("status", ("managed", "offboarded")),
+            may_be_unknown=True,
+        ),
         Field("runbook", PAGE),
     ),
 )
@@ -149,8 +165,13 @@ INCIDENT_KIND = Kind(
         Field("severity", CHOICE, required=True, choices=SEVERITIES),
         SYSTEM_FIELD,
         Field("commander", PERSON, "Incident commander", required=True),
-        Field("status", CHOICE, required=True, choices=("Open", "Contained", "Resolved", "Closed"),
-              need_field="status"),
+        Field(
+            "status",
+            CHOICE,
+            required=True,
+            choices=("Open", "Contained", "Resolved", "Closed"),
+            need_field="status",
+        ),
         Field("resolved", DATETIME, required_when=("status", ("Resolved", "Closed"))),
         Field("closed", DATETIME, required_when=("status", ("Closed",))),
         Field("postmortem", LINK, link=POSTMORTEM),
@@ -168,8 +189,14 @@ POSTMORTEM_KIND = Kind(
         Field("incident", LINK, required=True, link=INCIDENT),
         Field("held-on", DATE, "Held on", required=True),
     ),
-    sections=("Summary", "Timeline", "Root cause", "Lessons learned", "Action items",
-              "Updates made"),
+    sections=(
+        "Summary",
+        "Timeline",
+        "Root cause",
+        "Lessons learned",
+        "Action items",
+        "Updates made",
+    ),
 )
 
 CHANGE = Kind(
@@ -180,8 +207,13 @@ CHANGE = Kind(
     register="Change log",
     date_field="executed",
     fields=(
-        Field("type", CHOICE, required=True, choices=("standard", "normal", "emergency"),
-              need_field="change_type"),
+        Field(
+            "type",
+            CHOICE,
+            required=True,
+            choices=("standard", "normal", "emergency"),
+            need_field="change_type",
+        ),
         SYSTEM_FIELD,
         Field("by", PERSON, "Who", required=True),
         Field("executed", DATETIME, "When (executed)", required=True),
@@ -214,8 +246,13 @@ RESTORE_TEST = Kind(
         Field("tested-on", DATE, "Tested on", required=True),
         Field("backup", TEXT, "Backup used", required=True),
         Field("result", CHOICE, required=True, choices=("pass", "fail")),
-        Field("integrity-verified", CHOICE, "Data integrity verified", required=True,
-              choices=("yes", "no")),
+        Field(
+            "integrity-verified",
+            CHOICE,
+            "Data integrity verified",
+            required=True,
+            choices=("yes", "no"),
+        ),
         Field("tested-by", PERSON, "Tested by", required=True),
         Field("incident", LINK, required_when=("result", ("fail",)), link=INCIDENT),
     ),
@@ -246,14 +283,27 @@ DECISION = Kind(
         Field("decided-on", DATE, "Date", required=True),
         Field("revisit-on", DATE, "Revisit date"),
     ),
-    sections=("Decision", "Context", "Options considered", "Decision rationale",
-              "Consequences accepted"),
+    sections=(
+        "Decision",
+        "Context",
+        "Options considered",
+        "Decision rationale",
+        "Consequences accepted",
+    ),
 )
 
 KINDS: dict[str, Kind] = {
     kind.directive: kind
-    for kind in (MANAGED_SYSTEM_KIND, CHECKLIST_RUN, INCIDENT_KIND, POSTMORTEM_KIND, CHANGE,
-                 RESTORE_TEST, SECURITY_REVIEW, DECISION)
+    for kind in (
+        MANAGED_SYSTEM_KIND,
+        CHECKLIST_RUN,
+        INCIDENT_KIND,
+        POSTMORTEM_KIND,
+        CHANGE,
+        RESTORE_TEST,
+        SECURITY_REVIEW,
+        DECISION,
+    )
 }
 #: The folder every record page is in.
 RECORDS_FOLDER = "records"

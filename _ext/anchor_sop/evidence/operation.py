@@ -131,46 +131,78 @@ class Records:
         moment = self.moment(record, KINDS[record.kind].date_field)
         return day_of(moment) if moment is not None else None
 
+    def finding(self, rule_id: str, record: Record, text: str, today: date) -> Finding:
+        """A finding ``record`` shows, on its day (today for an undated one)."""
+        return Finding(
+            rule_id,
+            record.need_id,
+            record.values.get("system", ""),
+            text,
+            self.date_of(record) or today,
+        )
+
     def system_name(self, system_id: str) -> str:
         system = self.systems.get(system_id)
         return f"{system_id} ({system.title})" if system else system_id
 
 
-def _fails(records: Records, record: Record, c: Condition, today: date) -> str | None:
-    """Why ``record`` does not meet ``c`` (``None``: it does, or it is not due yet)."""
-    values = record.values
-    if c.what == "set":
-        return None if values.get(c.field) else f"has no {c.field}"
-    if c.what == "is":
-        value = values.get(c.field)
-        return None if value in c.values else f"{c.field} is {value or 'not recorded'}"
-    if c.what == "differs":
-        a, b = values.get(c.field), values.get(c.other)
-        if not a or not b:
-            return f"has no {c.other if a else c.field}"
-        return f"{c.field} and {c.other} are both {a}" if a.casefold() == b.casefold() else None
-    if c.what == "all_done":
-        failed = [r.item_id for r in record.results if r.result == "failed"]
-        return f"failed: {', '.join(failed)}" if failed else None
-    start = records.moment(record, c.other)
-    end = records.moment(record, c.field)
-    if c.what == "before":
-        if start is None or end is None:
-            return f"has no {c.other if end is not None else c.field}"
-        # "F before G": F is the earlier
-        return None if later_than(start, end) else f"{c.field} is not before {c.other}"
-    if c.what == "within":
-        if start is None:
-            return None  # what it counts from has not happened: nothing is due yet
-        limit = deadline(start, c.n, c.unit)
-        if end is None:
-            if later_than(clock.now() if isinstance(start, datetime) else today, limit):
-                return f"no {c.field} within {c.n} {c.unit} of {c.other}"
-            return None
-        if later_than(end, limit):
-            return f"{c.field} {end.isoformat()} is later than {c.n} {c.unit} after {c.other}"
-        return None
+def _set(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    return None if record.values.get(c.field) else f"has no {c.field}"
+
+
+def _is(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    value = record.values.get(c.field)
+    return None if value in c.values else f"{c.field} is {value or 'not recorded'}"
+
+
+def _differs(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    a, b = record.values.get(c.field), record.values.get(c.other)
+    if not a or not b:
+        return f"has no {c.other if a else c.field}"
+    return f"{c.field} and {c.other} are both {a}" if a.casefold() == b.casefold() else None
+
+
+def _all_done(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    failed = [r.item_id for r in record.results if r.result == "failed"]
+    return f"failed: {', '.join(failed)}" if failed else None
+
+
+def _before(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    first, then = records.moment(record, c.field), records.moment(record, c.other)
+    if first is None or then is None:
+        return f"has no {c.other if first is not None else c.field}"
+    return None if later_than(then, first) else f"{c.field} is not before {c.other}"
+
+
+def _within(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    start, end = records.moment(record, c.other), records.moment(record, c.field)
+    if start is None:
+        return None  # what it counts from has not happened: nothing is due yet
+    limit = deadline(start, c.n, c.unit)
+    if end is None:
+        now = clock.now() if isinstance(start, datetime) else today
+        return (
+            f"no {c.field} within {c.n} {c.unit} of {c.other}" if later_than(now, limit) else None
+        )
+    if later_than(end, limit):
+        return f"{c.field} {end.isoformat()} is later than {c.n} {c.unit} after {c.other}"
     return None
+
+
+#: Why a record does not meet a per-record condition (``None``: it does, or it is not
+#: due yet), by the condition's pattern.
+CHECKS = {
+    "set": _set,
+    "is": _is,
+    "differs": _differs,
+    "all_done": _all_done,
+    "before": _before,
+    "within": _within,
+}
+
+
+def _fails(records: Records, record: Record, c: Condition, today: date) -> str | None:
+    return CHECKS[c.what](records, record, c, today)
 
 
 def _operate(records: Records, rule_id: str, requirement: Requirement, today: date):
@@ -193,12 +225,12 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
                 why = _fails(records, record, c, today)
                 if why:
                     findings.append(
-                        Finding(rule_id, record.need_id, record.values.get("system", ""),
-                                f"{record.need_id} {why}", records.date_of(record) or today)
+                        records.finding(rule_id, record, f"{record.need_id} {why}", today)
                     )
     else:
         counting = [
-            r for r in population
+            r
+            for r in population
             if not any(_fails(records, r, c, today) for c in requirement.per_record)
         ]
         what = kind.title.lower()
@@ -224,14 +256,21 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
         if c.what == "before_system":
             limit = records.moment(system, c.other) if system else None
             ok = [
-                r for r in group
-                if records.date_of(r) and (limit is None or not later_than(records.date_of(r), limit))
+                r
+                for r in group
+                if records.date_of(r)
+                and (limit is None or not later_than(records.date_of(r), limit))
             ]
             if not ok:
                 when = f" before its {c.other} ({limit.isoformat()})" if limit else ""
                 findings.append(
-                    Finding(rule_id, "", system_id, f"{name} has no {what}{when}",
-                            day_of(limit) if limit else today)
+                    Finding(
+                        rule_id,
+                        "",
+                        system_id,
+                        f"{name} has no {what}{when}",
+                        day_of(limit) if limit else today,
+                    )
                 )
             continue
         dates = [d for d in (records.date_of(r) for r in group) if d]
@@ -241,21 +280,30 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
             due = deadline(day_of(start), c.n, c.unit) if start else None
             if due is None or later_than(today, due):
                 findings.append(
-                    Finding(rule_id, "", system_id,
-                            f"no {what} recorded" + (f" for {name}" if system_id else ""),
-                            due or today)
+                    Finding(
+                        rule_id,
+                        "",
+                        system_id,
+                        f"no {what} recorded" + (f" for {name}" if system_id else ""),
+                        due or today,
+                    )
                 )
             continue
-        for before, after in zip(points, [*points[1:], None]):
+        for before, after in zip(points, [*points[1:], None], strict=True):
             due = deadline(before, c.n, c.unit)
             until = after or today
             if later_than(until, due):
                 findings.append(
-                    Finding(rule_id, "", system_id,
-                            f"no {what} between {before.isoformat()} and "
-                            f"{until.isoformat()}" + (f" for {name}" if system_id else "")
-                            + f" (due by {due.isoformat()})",
-                            due)
+                    Finding(
+                        rule_id,
+                        "",
+                        system_id,
+                        f"no {what} between {before.isoformat()} and "
+                        f"{until.isoformat()}"
+                        + (f" for {name}" if system_id else "")
+                        + f" (due by {due.isoformat()})",
+                        due,
+                    )
                 )
     return findings
 
@@ -272,11 +320,8 @@ def _checklist_operation(records: Records, rule_id: str, item_ids: list[str], to
         population.append(run)
         for answer in answers:
             if answer.result == "failed":
-                findings.append(
-                    Finding(rule_id, run.need_id, run.values.get("system", ""),
-                            f"{answer.item_id} failed in {run.need_id}: {answer.note}",
-                            records.date_of(run) or today)
-                )
+                text = f"{answer.item_id} failed in {run.need_id}: {answer.note}"
+                findings.append(records.finding(rule_id, run, text, today))
     return population, findings
 
 
@@ -292,9 +337,7 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
             population, findings = _operate(records, rule_id, requirement, today)
             evidence = requirement.describe()
         elif verifiers.get(rule_id):
-            population, findings = _checklist_operation(
-                records, rule_id, verifiers[rule_id], today
-            )
+            population, findings = _checklist_operation(records, rule_id, verifiers[rule_id], today)
             evidence = "checklist runs of " + ", ".join(verifiers[rule_id])
         else:
             result[rule_id] = RuleOperation(

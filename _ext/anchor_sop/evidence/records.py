@@ -38,6 +38,7 @@ from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import id_badge, need_body, permalink, simple_table, state_badge
 from ..store import ActionItem, ItemResult, Record, doc_store
 from .kinds import (
+    CHECKLIST,
     CHECKLIST_RUN,
     CHOICE,
     DATE,
@@ -45,6 +46,7 @@ from .kinds import (
     ITEM_RESULTS,
     KINDS,
     LINK,
+    PAGE,
     POSTMORTEM_KIND,
     RECORDS_FOLDER,
     UNKNOWN,
@@ -154,7 +156,9 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
     results, answered = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ((), ())
     example = "example" in directive.options
     title = page_title(directive)
-    box = nodes.container(classes=["anchor-need", "anchor-record", f"anchor-record-{kind.directive}"])
+    box = nodes.container(
+        classes=["anchor-need", "anchor-record", f"anchor-record-{kind.directive}"]
+    )
     directive.set_source_info(box)
     heading = nodes.paragraph(
         "",
@@ -254,20 +258,20 @@ def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict
             del values[spec.name]
 
 
+#: What a field of each type holds, for a fix that says what to write.
+DESCRIPTIONS = {
+    DATE: "a date, YYYY-MM-DD",
+    DATETIME: "a date and time with its offset, e.g. 2026-03-02T14:05+01:00",
+    LINK: "the ID of a record",
+    CHECKLIST: "the ID prefix of a checklist, e.g. HAC",
+    PAGE: "the page, e.g. /runbooks/cerberus-operations-runbook",
+}
+
+
 def _describe(spec: Field) -> str:
     if spec.type == CHOICE:
         return "one of " + ", ".join(spec.choices)
-    if spec.type == DATE:
-        return "a date, YYYY-MM-DD"
-    if spec.type == DATETIME:
-        return "a date and time with its offset, e.g. 2026-03-02T14:05+01:00"
-    if spec.type == LINK:
-        return "the ID of a record"
-    if spec.type == "checklist":
-        return "the ID prefix of a checklist, e.g. HAC"
-    if spec.type == "page":
-        return "the page, e.g. /runbooks/cerberus-operations-runbook"
-    return "its text"
+    return DESCRIPTIONS.get(spec.type, "its text")
 
 
 def _read_results(directive: SphinxDirective, need_id: str):
@@ -309,8 +313,7 @@ def _read_results(directive: SphinxDirective, need_id: str):
             report(
                 where,
                 "run_result",
-                f"The answer for {item_id} in {need_id} has the unknown key "
-                f"{unknown_keys[0]!r}",
+                f"The answer for {item_id} in {need_id} has the unknown key {unknown_keys[0]!r}",
                 "an answer has result, note and evidence",
             )
         if result not in ITEM_RESULTS:
@@ -327,7 +330,8 @@ def _read_results(directive: SphinxDirective, need_id: str):
                 where,
                 "run_result",
                 f"{item_id} is {result!r} in {need_id} without a note",
-                "say why it does not apply" if result == "not applicable"
+                "say why it does not apply"
+                if result == "not applicable"
                 else "say what failed" + " in 'note:'",
             )
             continue
@@ -358,7 +362,7 @@ def facts_table(kind: Kind, values: dict[str, str], link) -> nodes.table:
             )
         elif spec.type == LINK:
             cell = link(value)
-        elif spec.type == "page":
+        elif spec.type == PAGE:
             cell = link(value, page=True)
         else:
             cell = nodes.Text(value)
@@ -380,7 +384,9 @@ def results_table(results: tuple[ItemResult, ...], link) -> nodes.table:
         ]
         for r in results
     ]
-    return simple_table(["Item", "Result", "Note", "Evidence"], rows, classes=["anchor-run-results"])
+    return simple_table(
+        ["Item", "Result", "Note", "Evidence"], rows, classes=["anchor-run-results"]
+    )
 
 
 def _evidence(text: str) -> nodes.Node:

@@ -50,12 +50,16 @@ PATTERNS = {
     "before_system": re.compile(rf"^one per system before (?P<other>{_FIELD})$"),
     "all_done": re.compile(r"^all items done$"),
     "set": re.compile(rf"^(?P<field>{_FIELD}) is set$"),
-    "within": re.compile(rf"^(?P<field>{_FIELD}) within (?P<n>\d+) {_UNIT} of (?P<other>{_FIELD})$"),
+    "within": re.compile(
+        rf"^(?P<field>{_FIELD}) within (?P<n>\d+) {_UNIT} of (?P<other>{_FIELD})$"
+    ),
     "before": re.compile(rf"^(?P<field>{_FIELD}) before (?P<other>{_FIELD})$"),
     "differs": re.compile(rf"^(?P<field>{_FIELD}) differs from (?P<other>{_FIELD})$"),
     "is": re.compile(rf"^(?P<field>{_FIELD}) is (?P<values>.+)$"),
 }
-EVIDENCE_PATTERN = re.compile(rf"^(?P<kind>{_FIELD})(?: where (?P<field>{_FIELD}) is (?P<values>.+))?$")
+EVIDENCE_PATTERN = re.compile(
+    rf"^(?P<kind>{_FIELD})(?: where (?P<field>{_FIELD}) is (?P<values>.+))?$"
+)
 
 
 class RequirementError(ValueError):
@@ -228,19 +232,22 @@ def _check_condition(kind: Kind, c: Condition) -> None:
                     )
     elif c.what == "all_done" and kind is not CHECKLIST_RUN:
         raise RequirementError(
-            "requires", "'all items done' is a condition of a checklist-run",
+            "requires",
+            "'all items done' is a condition of a checklist-run",
             "remove it, or evidence the rule with checklist-run records",
         )
     elif c.what == "before_system":
         if "system" not in kind.fields_by_name:
             raise RequirementError(
-                "requires", f"A {kind.directive} is not about one system",
+                "requires",
+                f"A {kind.directive} is not about one system",
                 "use 'every N UNIT' without 'per system'",
             )
         _dated(MANAGED_SYSTEM_KIND, c.other)
     elif c.what == "every" and c.per_system and "system" not in kind.fields_by_name:
         raise RequirementError(
-            "requires", f"A {kind.directive} is not about one system",
+            "requires",
+            f"A {kind.directive} is not about one system",
             "remove 'per system'",
         )
 
@@ -296,4 +303,3 @@ def later_than(moment: Moment, limit: Moment) -> bool:
 
 def day_of(moment: Moment) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
-

@@ -43,15 +43,36 @@ from .records import facts_table, record_context, results_table
 #: The columns of each register, after ID and title: (heading, field).
 REGISTER_COLUMNS = {
     "managed-system": [("Team", "team"), ("Status", "status"), ("Accepted on", "accepted-on")],
-    "checklist-run": [("Checklist", "checklist"), ("System", "system"), ("Run by", "run-by"),
-                      ("Run at", "run-at"), ("Signed off by", "signed-off-by")],
-    "incident": [("Detected", "detected"), ("Severity", "severity"), ("System", "system"),
-                 ("IC", "commander"), ("Status", "status"), ("Postmortem", "postmortem")],
+    "checklist-run": [
+        ("Checklist", "checklist"),
+        ("System", "system"),
+        ("Run by", "run-by"),
+        ("Run at", "run-at"),
+        ("Signed off by", "signed-off-by"),
+    ],
+    "incident": [
+        ("Detected", "detected"),
+        ("Severity", "severity"),
+        ("System", "system"),
+        ("IC", "commander"),
+        ("Status", "status"),
+        ("Postmortem", "postmortem"),
+    ],
     "postmortem": [("Incident", "incident"), ("Held on", "held-on")],
-    "change": [("Type", "type"), ("System", "system"), ("Who", "by"), ("Executed", "executed"),
-               ("Outcome", "outcome")],
-    "restore-test": [("System", "system"), ("Tested on", "tested-on"), ("Result", "result"),
-                     ("Integrity verified", "integrity-verified"), ("Tested by", "tested-by")],
+    "change": [
+        ("Type", "type"),
+        ("System", "system"),
+        ("Who", "by"),
+        ("Executed", "executed"),
+        ("Outcome", "outcome"),
+    ],
+    "restore-test": [
+        ("System", "system"),
+        ("Tested on", "tested-on"),
+        ("Result", "result"),
+        ("Integrity verified", "integrity-verified"),
+        ("Tested by", "tested-by"),
+    ],
     "security-review": [("Reviewed on", "reviewed-on"), ("By", "by"), ("Findings", "findings")],
     "decision": [("Date", "decided-on"), ("Revisit", "revisit-on")],
 }
@@ -217,16 +238,18 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
     if kind == MANAGED_SYSTEM_KIND.directive:
         related = [r for r in operation.records.values() if r.values.get("system") == record_id]
         for other in KINDS.values():
-            of_kind = sorted((r for r in related if r.kind == other.directive),
-                             key=lambda r: r.need_id)
+            of_kind = sorted(
+                (r for r in related if r.kind == other.directive), key=lambda r: r.need_id
+            )
             if other.directive in ("managed-system",) or "system" not in other.fields_by_name:
                 continue
             result.append(nodes.rubric(text=other.register))
             result.append(register_rows(app, page, other.directive, of_kind))
         result.append(nodes.rubric(text="Findings"))
         result.append(
-            _findings_table(app, page, operation.of_system(record_id),
-                            "No finding concerns this system.")
+            _findings_table(
+                app, page, operation.of_system(record_id), "No finding concerns this system."
+            )
         )
         return result
     findings = operation.of_record(record_id)
@@ -234,9 +257,11 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
         result.append(nodes.rubric(text="Findings"))
         result.append(_findings_table(app, page, findings, ""))
     need = get_needs_view(app).get(record_id)
-    naming = sorted(
-        {i for name in ("incident_back", "postmortem_back") for i in (need.get(name) or [])}
-    ) if need is not None else []
+    naming = (
+        sorted({i for name in ("incident_back", "postmortem_back") for i in (need.get(name) or [])})
+        if need is not None
+        else []
+    )
     if naming:
         para = nodes.paragraph("", "", nodes.strong(text="Named by: "))
         for index, other in enumerate(naming):
@@ -258,8 +283,9 @@ def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
     for node in list(doctree.findall(findings_list)):
         operation = operation_report(app)
         node.replace_self(
-            _findings_table(app, page, operation.findings,
-                            "No finding: every rule with evidence is met.")
+            _findings_table(
+                app, page, operation.findings, "No finding: every rule with evidence is met."
+            )
         )
 
 
@@ -271,8 +297,20 @@ def population_rows(app: Sphinx) -> list[list[str]]:
     operation = operation_report(app)
     needs = get_needs_view(app)
     start, end = audit_period(app)
-    rows = [["Rule", "Rule title", "Evidence", "Record", "Kind", "Record title", "System",
-             "Date", "Findings", "Page"]]
+    rows = [
+        [
+            "Rule",
+            "Rule title",
+            "Evidence",
+            "Record",
+            "Kind",
+            "Record title",
+            "System",
+            "Date",
+            "Findings",
+            "Page",
+        ]
+    ]
     for rule_id, op in sorted(operation.rules.items()):
         for record_id in op.population:
             record = operation.records[record_id]
@@ -280,11 +318,20 @@ def population_rows(app: Sphinx) -> list[list[str]]:
             if day is None or not (start <= day <= end):
                 continue
             findings = [f.text for f in op.findings if f.record_id == record_id]
-            rows.append([
-                rule_id, needs[rule_id]["title"], op.evidence, record_id,
-                KINDS[record.kind].title, record.title, record.values.get("system", ""),
-                day.isoformat(), "; ".join(findings), record.docname,
-            ])
+            rows.append(
+                [
+                    rule_id,
+                    needs[rule_id]["title"],
+                    op.evidence,
+                    record_id,
+                    KINDS[record.kind].title,
+                    record.title,
+                    record.values.get("system", ""),
+                    day.isoformat(),
+                    "; ".join(findings),
+                    record.docname,
+                ]
+            )
     return rows
 
 

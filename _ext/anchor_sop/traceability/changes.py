@@ -35,6 +35,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
 from ..diagnostics import report
+from ..evidence.kinds import KINDS, record_need_types
 from ..exports.files import add_export, csv_bytes
 from ..model import (
     CHANGES_CSV,
@@ -47,7 +48,6 @@ from ..model import (
     NEEDS_JSON,
     NOT_VERIFIABLE,
 )
-from ..evidence.kinds import KINDS, record_need_types
 from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
 from ..store import EVERYTHING, doc_store
 
@@ -144,9 +144,7 @@ def compare(old: Mapping[str, Need], new: Mapping[str, Need]) -> list[Change]:
             changes.add(_change("text changed", after, old=_text(before), new=_text(after)))
         if _fields_text(before) != _fields_text(after):
             changes.add(
-                _change(
-                    "record changed", after, old=_fields_text(before), new=_fields_text(after)
-                )
+                _change("record changed", after, old=_fields_text(before), new=_fields_text(after))
             )
         # the quickest way through the coverage gate, listed for the reviewer
         if after.get(NOT_VERIFIABLE) and not before.get(NOT_VERIFIABLE):

@@ -45,10 +45,10 @@ from ..speed.tables import made_when_written_or_now
 from ..store import (
     DOCUMENTS,
     EVERYTHING,
+    EVIDENCE,
     EXCEPTIONS,
     GAPS,
     NEEDS,
-    EVIDENCE,
     PAGES,
     RECORDS,
     DocStore,

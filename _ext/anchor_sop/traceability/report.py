@@ -335,7 +335,10 @@ def summary_figures(app: Sphinx, result: TraceReport) -> list[tuple[str, object]
         ("Rules with findings", operation.count(FINDINGS)),
         ("Rules with no records yet", operation.count(NO_RECORDS)),
         ("Findings", len(operation.findings)),
-        ("Records (examples not counted)", sum(1 for r in operation.records.values() if not r.example)),
+        (
+            "Records (examples not counted)",
+            sum(1 for r in operation.records.values() if not r.example),
+        ),
         ("Gaps (rules not yet verified)", len(result.gaps)),
         ("Rules not verifiable", len(result.not_verifiable)),
         ("Checklist items in force", len(result.items)),
@@ -434,8 +437,16 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
         recipe_table(
             app,
             fromdocname,
-            ["Policy", "Rule", "Title", "Verified by", "State", "Evidenced by",
-             "Operating state", "Latest evidence"],
+            [
+                "Policy",
+                "Rule",
+                "Title",
+                "Verified by",
+                "State",
+                "Evidenced by",
+                "Operating state",
+                "Latest evidence",
+            ],
             _matrix_cells,
             recipes,
             classes=["anchor-trace-matrix", "anchor-sortable"],
@@ -599,8 +610,20 @@ def export_rows(app: Sphinx) -> dict[str, list[list[str]]]:
 def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     needs = get_needs_view(app)
     titles = {p.docname: p.title for p in result.policies}
-    matrix = [["Policy", "Rule", "Rule title", "Rule state", "Item", "Item title", "Link state",
-               "Evidenced by", "Operating state", "Latest evidence"]]
+    matrix = [
+        [
+            "Policy",
+            "Rule",
+            "Rule title",
+            "Rule state",
+            "Item",
+            "Item title",
+            "Link state",
+            "Evidenced by",
+            "Operating state",
+            "Latest evidence",
+        ]
+    ]
     for rule in result.rules:
         verifying = result.verifiers.get(rule["id"]) or [""]
         operating = list(_operating(app, rule["id"]))
@@ -617,8 +640,9 @@ def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
                     *operating,
                 ]
             )
-    coverage = [["Policy", "Rules", "Must be verified", "Verified", "Coverage %",
-                 "Not verifiable"]] + [
+    coverage = [
+        ["Policy", "Rules", "Must be verified", "Verified", "Coverage %", "Not verifiable"]
+    ] + [
         [
             p.title,
             len(p.rules),
