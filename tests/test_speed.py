@@ -16,6 +16,7 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 from sphinx.events import EventManager
 from sphinx.testing.util import SphinxTestApp
+from sphinx_needs.directives.need import purge_needs
 
 from anchor_sop.render import trace_list
 from anchor_sop.speed import SPEEDUPS
@@ -90,10 +91,17 @@ def test_with_the_speedups_off_the_build_uses_sphinxs_own_parts(built_pair):
     assert type(stock.env) is BuildEnvironment
     assert type(stock.builder) is StandaloneHTMLBuilder
     assert "_write_parallel" not in vars(stock.builder)
+    # sphinx-needs' own purge handler: the purge speedup's is in its place when on
+    assert purge_needs in purgers(stock)
+    assert purge_needs not in purgers(_site)
     assert after == before
     assert not (stock.doctreedir / "anchor-needs").exists()
     assert not (stock.doctreedir / "anchor-rows").exists()
     assert not (stock.doctreedir / "jinja-cache").exists()
+
+
+def purgers(app) -> list:
+    return [listener.handler for listener in app.events.listeners["env-purge-doc"]]
 
 
 def test_the_speedups_register_nothing_process_wide(site):

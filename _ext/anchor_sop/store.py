@@ -13,6 +13,8 @@ from datetime import date
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from .evidence.kinds import KINDS
+
 
 @dataclass
 class DocumentRecord:
@@ -105,10 +107,18 @@ class Gap:
 #: What a page drawn from every page can show of the others (``DocStore.shows``):
 #: their titles and front matter, documents, exceptions, gaps and needs.
 PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS = "pages", "documents", "exceptions", "gaps", "needs"
-#: ... their operating records, and what their rules require of records (what the
-#: registers, the findings and each rule's operating state show).
-RECORDS, EVIDENCE = "records", "evidence"
-EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS, RECORDS, EVIDENCE})
+#: ... their operating records, by kind (a register shows its kind's), and what their
+#: rules require of records (what the findings and each rule's state depend on).
+EVIDENCE = "evidence"
+
+
+def records_of(kind: str) -> str:
+    """What a page shows of the records of ``kind`` on every page."""
+    return f"records:{kind}"
+
+
+RECORDS = frozenset(records_of(kind) for kind in KINDS)
+EVERYTHING = frozenset({PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS, EVIDENCE}) | RECORDS
 
 
 @dataclass
@@ -122,10 +132,11 @@ class DocStore:
     #: What of every page the page shows in figures or lists (views, registers):
     #: when one of these changes on any page, the page is rewritten.
     shows: frozenset[str] = frozenset()
-    #: Whether the page shows how its rules operate, or what other records and the
-    #: rules say of its record: rewritten when a record or a rule's evidence changed
-    #: anywhere, without being a page drawn from every page (for the exports).
-    follows_records: bool = False
+    #: What of every page the page depends on without being a page drawn from every
+    #: page (the exports do not follow it): a policy page's rules show how they
+    #: operate (every record, every rule's evidence); a record page, what the rules
+    #: find in it (the evidence; the records it names are links).
+    follows: frozenset[str] = frozenset()
     #: What each rule of the page requires of records: rule ID -> (evidence, requires).
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: What other pages can show of each need of the page (by ID): type, title,

@@ -7,6 +7,7 @@ that links to the rules it verifies. The checklist renders as::
     <container classes="anchor-checklist">
         <container design_component="card"> metadata (see documents.py)
         <checklist_controls total="15">          progress and reset (HTML only)
+        <run_form prefix="ONB" ...>               recording a run (evidence/runform.py)
         <enumerated_list classes="anchor-checklist-items">
             <list_item ids="ONB-01" classes="anchor-need anchor-item">
                 <paragraph classes="anchor-need-title">
@@ -31,9 +32,12 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import report
 from ..documents import DocumentDirective, document_fields
+from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
+from ..evidence.runform import run_form
 from ..model import ITEM, VERIFIES
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import id_badge, need_body, permalink, placeholder
+from ..store import doc_store, records_of
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
 CURRENT_CHECKLIST = "anchor_sop_checklist"
@@ -114,6 +118,14 @@ class ChecklistDirective(DocumentDirective):
             )
             return [checklist]
         checklist += checklist_controls(total=len(items))
+        if record.prefix:
+            # a run is recorded for a managed system, numbered after the last run
+            checklist += run_form(prefix=record.prefix, title=title, sign_off=record.sign_off)
+            store = doc_store(self.env, self.env.docname)
+            store.follows = store.follows | {
+                records_of(MANAGED_SYSTEM_KIND.directive),
+                records_of(CHECKLIST_RUN.directive),
+            }
         checklist += items
         return [checklist]
 

@@ -35,7 +35,8 @@ from ..model import (
 )
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import need_body, need_title, permalink, placeholder
-from ..store import doc_store
+from ..store import EVIDENCE as EVIDENCE_SHOWN
+from ..store import RECORDS, doc_store
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
@@ -147,7 +148,7 @@ class RuleDirective(SphinxDirective):
             container += operation
             # every rule shows how it operates: its page follows the records
             store = doc_store(self.env, self.env.docname)
-            store.follows_records = True
+            store.follows = RECORDS | {EVIDENCE_SHOWN}
             if EVIDENCE in fields:
                 store.evidence[need_id] = (fields[EVIDENCE], fields[REQUIRES])
         return [container]

@@ -32,10 +32,12 @@ def _check(app: Sphinx, _builder=None) -> None:
 
 def setup_evidence(app: Sphinx) -> None:
     from .records import setup_records
+    from .runform import setup_run_form
     from .views import setup_views
 
     app.add_config_value("anchor_evidence_enforcement", EVIDENCE_MODES[0], "env", types=(str,))
     app.add_config_value("anchor_audit_period", "", "env", types=(str,))
     setup_records(app)
     setup_views(app)
+    setup_run_form(app)
     app.connect("write-started", _check, priority=610)

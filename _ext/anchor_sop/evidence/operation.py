@@ -73,6 +73,8 @@ class RuleOperation:
     population: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     latest: date | None = None
+    #: The record of that day (the last by ID on the day).
+    latest_record: str = ""
 
 
 @dataclass
@@ -81,12 +83,31 @@ class OperationReport:
     records: dict[str, Record]
     rules: dict[str, RuleOperation]
     findings: list[Finding]
+    index: dict[str, dict[str, list]] = field(default_factory=dict, repr=False)
 
     def of_system(self, system_id: str) -> list[Finding]:
-        return [f for f in self.findings if f.system_id == system_id]
+        return self._by("system_id").get(system_id, [])
 
     def of_record(self, record_id: str) -> list[Finding]:
-        return [f for f in self.findings if f.record_id == record_id]
+        return self._by("record_id").get(record_id, [])
+
+    def about_system(self, system_id: str) -> list[Record]:
+        """The records about a managed system (examples too: a system page shows them)."""
+        if "about" not in self.index:
+            about: dict[str, list] = {}
+            for record in self.records.values():
+                about.setdefault(record.values.get("system", ""), []).append(record)
+            self.index["about"] = about
+        return self.index["about"].get(system_id, [])
+
+    def _by(self, attribute: str) -> dict[str, list[Finding]]:
+        # made once: every record and system page asks
+        if attribute not in self.index:
+            grouped: dict[str, list[Finding]] = {}
+            for finding in self.findings:
+                grouped.setdefault(getattr(finding, attribute), []).append(finding)
+            self.index[attribute] = grouped
+        return self.index[attribute]
 
     def count(self, state: str) -> int:
         return sum(1 for r in self.rules.values() if r.state == state)
@@ -345,14 +366,16 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
             )
             continue
         state = FINDINGS if findings else MET if population else NO_RECORDS
-        dates = [d for d in (records.date_of(r) for r in population) if d]
+        dated = [(day, r.need_id) for r in population if (day := records.date_of(r))]
+        latest = max(dated, default=(None, ""))
         result[rule_id] = RuleOperation(
             rule_id,
             evidence,
             state,
             [r.need_id for r in population],
             findings,
-            max(dates) if dates else None,
+            latest[0],
+            latest[1],
         )
     findings = sorted(
         (f for op in result.values() for f in op.findings),

@@ -36,7 +36,7 @@ from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import id_badge, need_body, permalink, simple_table, state_badge
-from ..store import ActionItem, ItemResult, Record, doc_store
+from ..store import EVIDENCE, ActionItem, ItemResult, Record, doc_store
 from .kinds import (
     CHECKLIST,
     CHECKLIST_RUN,
@@ -219,7 +219,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
         context = record_context(need_id=need_id, kind=kind.directive)
         directive.set_source_info(context)
         box += context
-        doc_store(env, docname).follows_records = True
+        doc_store(env, docname).follows = frozenset({EVIDENCE})
     else:
         box += facts_table(kind, values, as_written)  # shown as written, not lost
     if directive.content and kind is not CHECKLIST_RUN:  # a run's body is its answers
@@ -306,7 +306,8 @@ def _read_results(directive: SphinxDirective, need_id: str):
             )
             continue
         result = str(answer.get("result") or "").strip()
-        note = " ".join(str(answer.get("note") or "").split())
+        # as written, line breaks too: what the operator typed is the record
+        note = str(answer.get("note") or "").strip()
         evidence = str(answer.get("evidence") or "").strip()
         unknown_keys = sorted(set(answer) - {"result", "note", "evidence"})
         if unknown_keys:

@@ -24,7 +24,7 @@ from sphinx_needs.api import get_needs_view
 from ..diagnostics import report
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
-from ..model import FINDINGS_CSV, POPULATION_CSV
+from ..model import FINDINGS_CSV, NEED_LINKS, POPULATION_CSV
 from ..render import (
     RESOLVE_EVENT,
     id_badge,
@@ -35,8 +35,8 @@ from ..render import (
     simple_table,
     state_badge,
 )
-from ..store import EVIDENCE, RECORDS, doc_store
-from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
+from ..store import EVIDENCE, RECORDS, doc_store, records_of
+from .kinds import KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
 from .operation import OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
 
@@ -156,7 +156,14 @@ class RecordRegisterDirective(SphinxDirective):
             )
             return []
         store = doc_store(self.env, self.env.docname)
-        store.shows = store.shows | {RECORDS, EVIDENCE}
+        # its kind's records, the records they name (a title is shown), the evidence
+        named = {
+            target
+            for spec in KINDS[kind].fields
+            if spec.link
+            for target in NEED_LINKS[spec.link]["target_types"]
+        }
+        store.shows = store.shows | {records_of(k) for k in {kind, *named}} | {EVIDENCE}
         node = record_register(kind=kind)
         self.set_source_info(node)
         return [node]
@@ -165,7 +172,7 @@ class RecordRegisterDirective(SphinxDirective):
 class FindingsDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         store = doc_store(self.env, self.env.docname)
-        store.shows = store.shows | {RECORDS, EVIDENCE}
+        store.shows = store.shows | RECORDS | {EVIDENCE}
         node = findings_list()
         self.set_source_info(node)
         return [node]
@@ -236,13 +243,14 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
     if record.results:
         result.append(results_table(record.results, link))
     if kind == MANAGED_SYSTEM_KIND.directive:
-        related = [r for r in operation.records.values() if r.values.get("system") == record_id]
+        related = operation.about_system(record_id)
+        # its runbook is a field above; then each register of the records about it
         for other in KINDS.values():
+            if "system" not in other.fields_by_name:
+                continue
             of_kind = sorted(
                 (r for r in related if r.kind == other.directive), key=lambda r: r.need_id
             )
-            if other.directive in ("managed-system",) or "system" not in other.fields_by_name:
-                continue
             result.append(nodes.rubric(text=other.register))
             result.append(register_rows(app, page, other.directive, of_kind))
         result.append(nodes.rubric(text="Findings"))
@@ -358,6 +366,3 @@ def setup_views(app: Sphinx) -> None:
     app.connect(RESOLVE_EVENT, _resolve)
     add_export(app, POPULATION_CSV, lambda app: csv_bytes(population_rows(app)))
     add_export(app, FINDINGS_CSV, lambda app: csv_bytes(findings_rows(app)))
-
-
-__all__ = ["CHECKLIST_RUN", "setup_views"]

@@ -172,7 +172,7 @@ def _rewrite_on_new_day(_app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     return sorted(
         docname
         for docname, store in stores(env).items()
-        if store.documents or store.exceptions or store.shows_all or store.follows_records
+        if store.documents or store.exceptions or store.shows_all or store.follows
     )
 
 

@@ -78,6 +78,11 @@ SPEEDUPS: dict[str, Speedup] = {
             {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
         ),
         Speedup(
+            "purge",
+            "sphinx-needs asked to purge a page only when the environment holds it",
+            {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
+        ),
+        Speedup(
             "navigation",
             "furo's sidebar computed once per build and written per page",
             {"sphinx": SPHINX, "furo": "==2025.12.19", "beautifulsoup4": ">=4.12,<5"},

@@ -32,6 +32,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
+from ..evidence.kinds import KINDS
 from ..model import VERIFIES, backlink
 from ..render import (
     RESOLVE_EVENT,
@@ -50,9 +51,9 @@ from ..store import (
     GAPS,
     NEEDS,
     PAGES,
-    RECORDS,
     DocStore,
     pages_read,
+    records_of,
     stores,
 )
 from .report import baseline_fingerprint, link_state
@@ -211,7 +212,12 @@ def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
         EXCEPTIONS: [dataclasses.replace(r, lineno=0) for r in store.exceptions],
         GAPS: store.gaps,
         NEEDS: sorted(store.shown.items()),
-        RECORDS: [dataclasses.replace(r, lineno=0, lines={}) for r in store.records],
+        **{
+            records_of(kind): [
+                dataclasses.replace(r, lineno=0, lines={}) for r in store.records if r.kind == kind
+            ]
+            for kind in KINDS
+        },
         EVIDENCE: sorted(store.evidence.items()),
     }
     return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
@@ -275,7 +281,7 @@ def pages_to_rewrite(
     for docname, store in stores(env).items():
         if (
             store.shows & shown_changes
-            or (store.follows_records and shown_changes & {RECORDS, EVIDENCE})
+            or store.follows & shown_changes
             or store.links_to & changes.needs
             or store.need_ids & (changes.targets | changes.needs)
             or (baseline_changed and store.need_ids)

@@ -455,9 +455,11 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
 
 
 def _operating(app: Sphinx, rule_id: str) -> tuple[str, str, str]:
-    """What evidences the rule, its operating state and latest evidence (plain text)."""
+    """What evidences the rule, its operating state and latest evidence (plain text:
+    the record's ID and its day)."""
     op = operation_report(app).rules[rule_id]
-    return op.evidence or "—", op.state, op.latest.isoformat() if op.latest else "—"
+    latest = f"{op.latest_record} ({op.latest.isoformat()})" if op.latest else "—"
+    return op.evidence or "—", op.state, latest
 
 
 def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
@@ -479,8 +481,17 @@ def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
         nodes.Text(state),
         nodes.Text(evidence),
         state_badge(operating),
-        nodes.Text(latest),
+        _latest(app, page, latest),
     ]
+
+
+def _latest(app: Sphinx, page: str, latest: str) -> nodes.Node:
+    """The latest evidence: its record, linked, and its day."""
+    if latest == "—":
+        return nodes.Text(latest)
+    record_id, _, day = latest.partition(" ")
+    record = trace_report(app).refs[record_id]
+    return nodes.inline("", "", id_link(app, page, record), nodes.Text(f" {day}"))
 
 
 def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:

@@ -1,0 +1,300 @@
+// Checklist runs: an operator records a run of a checklist for a managed system.
+// The answers stay in this browser (per checklist and system) until the run is
+// downloaded as its record or reset. The record is the checklist-run page the build
+// reads (evidence/records.py): option values and answers are written as JSON
+// strings, so nothing typed can end or change the directive.
+"use strict";
+
+(function () {
+  const RESULTS = ["done", "not applicable", "failed"];
+
+  function storage(action) {
+    // localStorage is missing or refused in some private modes: the form still works
+    try {
+      return action(window.localStorage);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function pad(number) {
+    return String(number).padStart(2, "0");
+  }
+
+  // now, as YYYY-MM-DDTHH:MM with the browser's offset from UTC
+  function isoNow() {
+    const now = new Date();
+    const offset = -now.getTimezoneOffset();
+    const sign = offset >= 0 ? "+" : "-";
+    const hours = pad(Math.floor(Math.abs(offset) / 60));
+    const minutes = pad(Math.abs(offset) % 60);
+    return (
+      `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
+      `T${pad(now.getHours())}:${pad(now.getMinutes())}${sign}${hours}:${minutes}`
+    );
+  }
+
+  // one line of text, as a JSON string (MyST and YAML read it back unchanged)
+  function quoted(text) {
+    return JSON.stringify(text.replace(/\s+/g, " ").trim());
+  }
+
+  function setUp(form) {
+    const checklist = form.closest(".anchor-checklist");
+    const prefix = form.dataset.checklist;
+    const title = form.dataset.checklistTitle;
+    const needsSignOff = form.dataset.signOff === "yes";
+    const systems = new Map(JSON.parse(form.dataset.systems));
+    const key = `anchor-sop-runs:${prefix}`;
+    const items = Array.from(checklist.querySelectorAll("li.anchor-item[id]"));
+    const $ = (selector) => form.querySelector(selector);
+    const current = $(".anchor-run-current");
+    const message = $(".anchor-run-message");
+
+    const load = () => storage((s) => JSON.parse(s.getItem(key) || "null")) || { runs: {} };
+    const save = (state) => storage((s) => s.setItem(key, JSON.stringify(state)));
+    let state = load();
+
+    function nextNumber() {
+      // runs of every checklist share one sequence; the build knows the last committed
+      const counter = "anchor-sop-runs:next";
+      const stored = Number(storage((s) => s.getItem(counter)) || 0);
+      const number = Math.max(Number(form.dataset.next), stored);
+      storage((s) => s.setItem(counter, String(number + 1)));
+      return `RUN-${String(number).padStart(Number(form.dataset.width), "0")}`;
+    }
+
+    // the answer controls of every item, shown while a run is open
+    const answers = new Map();
+    for (const item of items) {
+      const id = item.id;
+      const box = document.createElement("fieldset");
+      box.className = "anchor-run-answer";
+      box.hidden = true;
+      const legend = document.createElement("legend");
+      legend.textContent = `Result of ${id}`;
+      box.append(legend);
+      const radios = RESULTS.map((result) => {
+        const label = document.createElement("label");
+        const radio = document.createElement("input");
+        radio.type = "radio";
+        radio.name = `anchor-run-${prefix}-${id}`;
+        radio.value = result;
+        label.append(radio, ` ${result}`);
+        box.append(label, " ");
+        return radio;
+      });
+      const field = (name, text, tag) => {
+        const label = document.createElement("label");
+        label.className = `anchor-run-${name}`;
+        const input = document.createElement(tag);
+        if (tag === "input") input.type = "text";
+        label.append(`${text} `, input);
+        box.append(label);
+        return input;
+      };
+      const note = field("note", "Note (why not applicable, or what failed)", "textarea");
+      const evidence = field("evidence", "Evidence (a link or a note)", "input");
+      item.append(box);
+      answers.set(id, { box, radios, note, evidence });
+      const record = () => {
+        const run = state.runs[state.current];
+        if (!run) return;
+        const chosen = radios.find((radio) => radio.checked);
+        run.answers[id] = {
+          result: chosen ? chosen.value : "",
+          note: note.value,
+          evidence: evidence.value,
+        };
+        save(state);
+        show();
+      };
+      for (const control of [...radios, note, evidence]) {
+        control.addEventListener("change", record);
+        control.addEventListener("input", record);
+      }
+    }
+
+    function counts(run) {
+      const tally = { done: 0, "not applicable": 0, failed: 0, unanswered: 0 };
+      for (const item of items) {
+        const answer = run.answers[item.id];
+        tally[answer && answer.result ? answer.result : "unanswered"] += 1;
+      }
+      return tally;
+    }
+
+    function problems(run) {
+      const found = [];
+      for (const item of items) {
+        const answer = run.answers[item.id] || {};
+        if (!answer.result) found.push(`${item.id} has no result`);
+        else if (answer.result !== "done" && !answer.note.trim())
+          found.push(`${item.id} is ${answer.result} without a note`);
+      }
+      if (needsSignOff && !(run.signer && run.signedAt))
+        found.push("the run is not signed off");
+      return found;
+    }
+
+    function recordText(run) {
+      const lines = [
+        `# ${title} run for ${run.systemTitle}`,
+        "",
+        `:::{checklist-run} ${run.id}`,
+        `:checklist: ${prefix}`,
+        `:system: ${run.system}`,
+        `:run-by: ${quoted(run.by)}`,
+        `:run-at: ${run.at}`,
+      ];
+      if (needsSignOff) {
+        lines.push(`:signed-off-by: ${quoted(run.signer)}`, `:signed-off-at: ${run.signedAt}`);
+      }
+      for (const item of items) {
+        const answer = run.answers[item.id];
+        const written = { result: answer.result };
+        // JSON: a line break, a quote or a fence in a note stays inside its string
+        if (answer.note.trim()) written.note = answer.note.trim();
+        if (answer.evidence.trim()) written.evidence = answer.evidence.replace(/\s+/g, " ").trim();
+        lines.push(`${item.id}: ${JSON.stringify(written)}`);
+      }
+      lines.push(":::", "");
+      return lines.join("\n");
+    }
+
+    function complete(run) {
+      const found = problems(run);
+      message.textContent = found.length
+        ? `Not complete: ${found.join("; ")}.`
+        : "";
+      return found.length === 0;
+    }
+
+    function show() {
+      const list = $(".anchor-run-list");
+      list.replaceChildren();
+      for (const [system, run] of Object.entries(state.runs)) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "anchor-run-switch";
+        button.textContent = `${run.id}: ${system} ${run.systemTitle}`;
+        button.setAttribute("aria-pressed", String(system === state.current));
+        button.addEventListener("click", () => {
+          state.current = system;
+          save(state);
+          message.textContent = "";
+          show();
+        });
+        list.append(button);
+      }
+      const run = state.runs[state.current];
+      current.hidden = !run;
+      for (const { box } of answers.values()) box.hidden = !run;
+      if (!run) return;
+      for (const [id, { radios, note, evidence }] of answers) {
+        const answer = run.answers[id] || { result: "", note: "", evidence: "" };
+        for (const radio of radios) radio.checked = radio.value === answer.result;
+        if (note.value !== answer.note) note.value = answer.note;
+        if (evidence.value !== answer.evidence) evidence.value = answer.evidence;
+      }
+      const tally = counts(run);
+      $(".anchor-run-progress").textContent =
+        `${run.id} for ${run.system} ${run.systemTitle}, run by ${run.by} at ${run.at}: ` +
+        `${tally.done} done, ${tally["not applicable"]} not applicable, ` +
+        `${tally.failed} failed, ${tally.unanswered} unanswered of ${items.length}`;
+      if (needsSignOff) {
+        const signer = $(".anchor-run-signer");
+        if (document.activeElement !== signer) signer.value = run.signer || "";
+        $(".anchor-run-signed").textContent = run.signedAt
+          ? `Signed off by ${run.signer} at ${run.signedAt}`
+          : "Not signed off";
+      }
+      const path = `${form.dataset.folder}/${run.id}.md`;
+      $(".anchor-run-folder").textContent = `${form.dataset.folder}/`;
+      $(".anchor-run-git").textContent =
+        `git add ${path}\ngit commit -m "Checklist run ${run.id}: ${title}, ${run.system}"`;
+    }
+
+    $(".anchor-run-begin").addEventListener("click", () => {
+      const system = $(".anchor-run-system").value;
+      const by = $(".anchor-run-by").value.trim();
+      if (!system || !by) {
+        message.textContent = "Choose the system and say who runs the checklist.";
+        return;
+      }
+      if (!state.runs[system]) {
+        state.runs[system] = {
+          id: nextNumber(),
+          system,
+          systemTitle: systems.get(system),
+          by,
+          at: isoNow(),
+          answers: {},
+        };
+      }
+      state.current = system;
+      save(state);
+      message.textContent = "";
+      show();
+    });
+
+    if (needsSignOff) {
+      $(".anchor-run-signer").addEventListener("input", (event) => {
+        const run = state.runs[state.current];
+        run.signer = event.target.value;
+        run.signedAt = "";
+        save(state);
+        show();
+      });
+      $(".anchor-run-sign").addEventListener("click", () => {
+        const run = state.runs[state.current];
+        if (!(run.signer || "").trim()) {
+          message.textContent = "Say who signs the run off.";
+          return;
+        }
+        run.signedAt = isoNow();
+        save(state);
+        show();
+      });
+    }
+
+    $(".anchor-run-download").addEventListener("click", () => {
+      const run = state.runs[state.current];
+      if (!complete(run)) return;
+      const blob = new Blob([recordText(run)], { type: "text/markdown" });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `${run.id}.md`;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    });
+
+    $(".anchor-run-copy").addEventListener("click", async () => {
+      const run = state.runs[state.current];
+      if (!complete(run)) return;
+      try {
+        await navigator.clipboard.writeText(recordText(run));
+        message.textContent = "Copied.";
+      } catch (error) {
+        message.textContent = "The browser refused the clipboard: use Download.";
+      }
+    });
+
+    $(".anchor-run-print").addEventListener("click", () => window.print());
+
+    $(".anchor-run-reset").addEventListener("click", () => {
+      delete state.runs[state.current];
+      state.current = Object.keys(state.runs)[0];
+      save(state);
+      message.textContent = "";
+      show();
+    });
+
+    form.hidden = systems.size === 0;
+    show();
+  }
+
+  document.querySelectorAll(".anchor-run").forEach(setUp);
+})();

@@ -1,0 +1,231 @@
+"""A checklist run recorded in a real browser: answered, signed off, downloaded, built.
+
+A fixture project (two managed systems, a handoff checklist that needs a
+sign-off) is built and opened from ``file://`` in Debian's Chromium; the
+downloaded record is dropped into the project's records folder unchanged and
+the project is built again, strictly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
+
+from conftest import warnings_of, write_pages
+
+SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
+
+PAGES = {
+    "policy": POLICY,
+    "checklist": CHECKLIST,
+    "registers": REGISTERS.replace("restore-test", "checklist-run"),
+    "trace": TRACE,
+    "records/systems/SYS-01": SYSTEM,
+    "records/systems/SYS-02": SECOND_SYSTEM,
+}
+
+HOSTILE = [
+    ':::\n:::{note}\n<script>alert("x")</script>',
+    ": leading colon, 'single' and \"double\" quotes, a # hash",
+    "Ωμέγα, 日本語, emoji 🚒",
+]
+
+
+@pytest.fixture
+def project(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-04-20")
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, PAGES)
+
+    def build():
+        app = make_app("html", srcdir=srcdir, freshenv=True)
+        app.build()
+        app.cleanup()
+        return app
+
+    first = build()
+    assert warnings_of(first) == []
+    return srcdir, first, build
+
+
+@pytest.fixture
+def run_page(browser, project):
+    _srcdir, app, _build = project
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((app.outdir / "checklist.html").as_uri())
+    yield page
+    assert errors == []
+    context.close()
+
+
+def start_run(page, system: str, by: str) -> None:
+    page.select_option(".anchor-run-system", system)
+    page.fill(".anchor-run-by", by)
+    page.click(".anchor-run-begin")
+
+
+def answer(page, item: str, result: str, note: str = "", evidence: str = "") -> None:
+    box = page.locator(f"#{item} fieldset.anchor-run-answer")
+    box.get_by_label(result, exact=True).check()
+    if note:
+        box.locator(".anchor-run-note textarea").fill(note)
+    if evidence:
+        box.locator(".anchor-run-evidence input").fill(evidence)
+
+
+def download(page, target: Path) -> Path:
+    with page.expect_download() as info:
+        page.click(".anchor-run-download")
+    name = info.value.suggested_filename
+    info.value.save_as(target / name)
+    return target / name
+
+
+def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tmp_path):
+    srcdir, _app, build = project
+    page = run_page
+    assert page.locator(".anchor-run").is_visible()
+    start_run(page, "SYS-01", "Dana Example")
+    answer(page, "HOC-01", "done", evidence="https://grafana.example/d/1")
+    answer(page, "HOC-02", "not applicable", note="no backups configured yet")
+    progress = page.locator(".anchor-run-progress").inner_text()
+    assert "1 done, 1 not applicable, 0 failed, 0 unanswered of 2" in progress
+
+    # not signed off yet: the download is refused and says why
+    page.click(".anchor-run-download")
+    assert "not signed off" in page.locator(".anchor-run-message").inner_text()
+    page.fill(".anchor-run-signer", "Anchor MSP Operations Lead")
+    page.click(".anchor-run-sign")
+    assert "Signed off by Anchor MSP Operations Lead" in page.inner_text(".anchor-run-signed")
+    assert "source/records/checklist-runs/" in page.inner_text(".anchor-run-folder")
+    assert "git add source/records/checklist-runs/RUN-001.md" in page.inner_text(".anchor-run-git")
+
+    record = download(page, tmp_path)
+    assert record.name == "RUN-001.md"
+    runs = srcdir / "records" / "checklist-runs"
+    runs.mkdir(parents=True)
+    shutil.copy(record, runs / record.name)
+    again = build()
+    assert warnings_of(again) == []
+    run_html = (again.outdir / "records/checklist-runs/RUN-001.html").read_text()
+    assert "no backups configured yet" in run_html
+    assert 'href="https://grafana.example/d/1"' in run_html
+    assert "RUN-001" in (again.outdir / "records/systems/SYS-01.html").read_text()
+    assert "RUN-001" in (again.outdir / "registers.html").read_text()
+    # the matrix names it as the latest evidence of the rules HOC-01 verifies
+    assert "RUN-001" in (again.outdir / "trace.html").read_text()
+
+
+def test_hostile_text_arrives_as_written_and_escaped(run_page, project, tmp_path):
+    srcdir, _app, build = project
+    page = run_page
+    start_run(page, "SYS-01", 'Dana "the # operator": Example')
+    answer(page, "HOC-01", "failed", note=HOSTILE[0], evidence=HOSTILE[2])
+    answer(page, "HOC-02", "not applicable", note=HOSTILE[1])
+    page.fill(".anchor-run-signer", HOSTILE[2])
+    page.click(".anchor-run-sign")
+    record = download(page, tmp_path)
+    runs = srcdir / "records" / "checklist-runs"
+    runs.mkdir(parents=True)
+    shutil.copy(record, runs / record.name)
+    again = build()
+    assert warnings_of(again) == []
+    needs = json.loads((again.outdir / "needs.json").read_text())
+    run = needs["versions"][""]["needs"]["RUN-001"]
+    results = {entry[0]: entry for entry in json.loads(run["results"])}
+    assert results["HOC-01"][2] == HOSTILE[0]  # the line breaks too
+    assert results["HOC-01"][3] == HOSTILE[2]
+    assert results["HOC-02"][2] == HOSTILE[1]
+    assert run["run_by"] == 'Dana "the # operator": Example'
+    assert run["signed_off_by"] == HOSTILE[2]
+    html = (again.outdir / "records/checklist-runs/RUN-001.html").read_text()
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in html or (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    )
+    assert "<script>alert" not in html
+    assert "日本語" in html
+
+
+def test_an_incomplete_run_cannot_be_downloaded(run_page):
+    page = run_page
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    start_run(page, "SYS-01", "Dana")
+    answer(page, "HOC-01", "done")
+    page.fill(".anchor-run-signer", "Lee")
+    page.click(".anchor-run-sign")
+    page.click(".anchor-run-download")
+    assert "HOC-02 has no result" in page.inner_text(".anchor-run-message")
+    answer(page, "HOC-02", "not applicable")
+    page.click(".anchor-run-download")
+    assert "HOC-02 is not applicable without a note" in page.inner_text(".anchor-run-message")
+    page.click(".anchor-run-copy")
+    assert "Not complete" in page.inner_text(".anchor-run-message")
+    assert downloads == []
+
+
+def test_copy_puts_the_record_on_the_clipboard(browser, project):
+    _srcdir, app, _build = project
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto((app.outdir / "checklist.html").as_uri())
+    start_run(page, "SYS-02", "Lee")
+    answer(page, "HOC-01", "done")
+    answer(page, "HOC-02", "failed", note="no backup yet")
+    page.fill(".anchor-run-signer", "Lee")
+    page.click(".anchor-run-sign")
+    page.click(".anchor-run-copy")
+    expect(page.locator(".anchor-run-message")).to_have_text("Copied.")
+    text = page.evaluate("navigator.clipboard.readText()")
+    assert text.startswith("# Handoff run for Hydra\n\n:::{checklist-run} RUN-001\n")
+    assert 'HOC-02: {"result":"failed","note":"no backup yet"}' in text
+    context.close()
+
+
+def test_two_runs_keep_their_answers_apart_across_a_reload_and_reset_clears_one(run_page):
+    page = run_page
+    start_run(page, "SYS-01", "Dana")
+    answer(page, "HOC-01", "done")
+    start_run(page, "SYS-02", "Lee")
+    answer(page, "HOC-01", "failed", note="no dashboard")
+    page.reload()
+    switches = page.locator(".anchor-run-switch")
+    assert switches.count() == 2
+    assert (
+        page.locator(".anchor-run-switch[aria-pressed='true']")
+        .inner_text()
+        .startswith("RUN-002: SYS-02")
+    )
+    assert page.locator("#HOC-01 input[value='failed']").is_checked()
+    page.click(".anchor-run-switch >> text=SYS-01")
+    assert page.locator("#HOC-01 input[value='done']").is_checked()
+    assert "RUN-001 for SYS-01 Cerberus" in page.inner_text(".anchor-run-progress")
+    page.click(".anchor-run-reset")
+    assert switches.count() == 1
+    page.reload()
+    assert page.locator(".anchor-run-switch").count() == 1
+    assert "RUN-002 for SYS-02 Hydra" in page.inner_text(".anchor-run-progress")
+    assert page.locator("#HOC-01 input[value='failed']").is_checked()
+
+
+def test_the_form_is_keyboard_operable(run_page):
+    page = run_page
+    page.focus(".anchor-run-system")
+    page.keyboard.press("ArrowDown")  # SYS-02
+    page.keyboard.press("Tab")
+    page.keyboard.type("Kim")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # Start run
+    assert "for SYS-02 Hydra, run by Kim" in page.inner_text(".anchor-run-progress")
+    page.focus("#HOC-01 input[value='done']")
+    page.keyboard.press("Space")
+    assert "1 done" in page.inner_text(".anchor-run-progress")
