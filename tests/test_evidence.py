@@ -558,11 +558,13 @@ def test_an_added_record_reaches_the_register_the_system_page_and_the_rules(
     write_pages(srcdir, PAGES)
     app = make_app("html", srcdir=srcdir, freshenv=True)
     app.build()
+    app.cleanup()  # the next application registers the nodes again
     assert "RTP-01" in [f[1] for f in findings(app)]
     later = _at(RESTORE_TEST, "RT-001", "RT-002").replace("2026-03-02", "2026-06-01")
     (srcdir / "records/restore-tests/RT-002.md").write_text(later)
     again = make_app("html", srcdir=srcdir)
     again.build()
+    assert warnings_of(again) == []
     assert "RTP-01" not in [f[1] for f in findings(again)]
     assert "RT-002" in (again.outdir / "registers.html").read_text()
     assert "RT-002" in (again.outdir / "records/systems/SYS-01.html").read_text()
@@ -648,3 +650,63 @@ def test_the_readme_record_snippets_build_and_show_what_they_say(build, monkeypa
     assert "Emergency changes" in (app.outdir / "policy.html").read_text()
     system = (app.outdir / "records/systems/SYS-01.html").read_text()
     assert "RT-001" in system and "RUN-001" in system
+
+
+def test_the_fail_setting_stops_the_build_at_a_finding(evidence_build):
+    from sphinx.errors import SphinxError
+
+    late = {
+        "records/changes/CR-001": _at(
+            EMERGENCY, ":documented: 2026-03-03T10:00+01:00", ":documented: 2026-03-04T10:00+01:00"
+        )
+    }
+    with pytest.raises(SphinxError, match="1 finding"):
+        evidence_build(late, anchor_evidence_enforcement="fail")
+
+
+def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, PAGES)
+    first = make_app("html", srcdir=srcdir, freshenv=True)
+    first.build()
+    first.cleanup()  # the next application registers the nodes again
+    # the restore test fails now: it no longer counts, and names its incident
+    edited = _at(RESTORE_TEST, ":result: pass", ":result: fail\n:incident: INC-001")
+    (srcdir / "records/restore-tests/RT-001.md").write_text(edited)
+    again = make_app("html", srcdir=srcdir)
+    again.build()
+    assert warnings_of(again) == []
+    assert [f[1] for f in findings(again)] == ["RTP-01"]
+    assert "findings" in (again.outdir / "policy.html").read_text()
+    registers = (again.outdir / "registers.html").read_text()
+    assert ">fail<" in registers
+    # the incident it names lists it
+    assert "RT-001" in (again.outdir / "records/incidents/INC-001.html").read_text()
+
+
+def test_the_changes_report_lists_records_and_rules_made_not_verifiable(
+    build, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    first = build(PAGES)
+    earlier = tmp_path / "earlier-needs.json"
+    shutil.copy(first.outdir / "needs.json", earlier)
+    policy = _at(
+        POLICY,
+        ":evidence: change where type is normal\n:requires: reviewed-by differs from by; "
+        "approved-by differs from by; approved before executed\n",
+        ":not-verifiable: The reviewer is not recorded anywhere.\n",
+    )
+    pages = {
+        **PAGES,
+        "policy": policy,
+        "records/restore-tests/RT-001": _at(RESTORE_TEST, "snapshot of 2026-03-01", "snapshot"),
+    }
+    second = build(pages, anchor_changes_since=str(earlier))
+    rows = list(csv.reader(io.StringIO((second.outdir / "changes.csv").read_text())))
+    changes = {(row[0], row[1]): row for row in rows[1:]}
+    assert changes["became not verifiable", "RTP-03"][5] == "The reviewer is not recorded anywhere."
+    changed = changes["record changed", "RT-001"]
+    assert "Restic snapshot of 2026-03-01" in changed[4]
+    assert "backup: Restic snapshot;" in changed[5]

@@ -157,7 +157,11 @@ def test_hostile_text_arrives_as_written_and_escaped(run_page, project, tmp_path
 def test_an_incomplete_run_cannot_be_downloaded(run_page):
     page = run_page
     downloads = []
-    page.on("download", lambda download: downloads.append(download))
+
+    def note_download(download) -> None:  # Playwright calls a Python function, not a builtin
+        downloads.append(download)
+
+    page.on("download", note_download)
     start_run(page, "SYS-01", "Dana")
     answer(page, "HOC-01", "done")
     page.fill(".anchor-run-signer", "Lee")

@@ -8,6 +8,7 @@ and release builds pin the date; a preview uses the real one.
 from __future__ import annotations
 
 import os
+from calendar import monthrange
 from datetime import UTC, date, datetime, time
 
 
@@ -22,3 +23,10 @@ def now() -> datetime:
 
 def today() -> date:
     return now().date()
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months (the 31st becomes the month's last day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))

@@ -35,10 +35,10 @@ month" is an edit of the option, nowhere else.
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ..clock import add_months
 from ..model import NEED_LINKS
 from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
 
@@ -253,13 +253,6 @@ def _check_condition(kind: Kind, c: Condition) -> None:
 
 
 # --- time -------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus calendar months (the 31st becomes the month's last day)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
 
 
 def add_business_days(day: date, n: int) -> date:

@@ -21,6 +21,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
+from .. import clock
+from ..charts import grid_chart
 from ..diagnostics import report
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
@@ -291,10 +293,48 @@ def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
     for node in list(doctree.findall(findings_list)):
         operation = operation_report(app)
         node.replace_self(
-            _findings_table(
-                app, page, operation.findings, "No finding: every rule with evidence is met."
-            )
+            [
+                *_evidence_chart(operation),
+                nodes.rubric(text="Findings"),
+                _findings_table(
+                    app, page, operation.findings, "No finding: every rule with evidence is met."
+                ),
+            ]
         )
+
+
+def _evidence_chart(operation: OperationReport) -> list[nodes.Node]:
+    """Records about each managed system in each of the last twelve months (gaps show)."""
+    today = clock.today()
+    months = [
+        clock.add_months(today.replace(day=1), -n).strftime("%Y-%m") for n in range(11, -1, -1)
+    ]
+    systems = sorted(
+        (
+            r
+            for r in operation.records.values()
+            if r.kind == MANAGED_SYSTEM_KIND.directive and not r.example
+        ),
+        key=lambda r: r.need_id,
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for system in systems:
+        label = f"{system.need_id} {system.title}"
+        for record in operation.about_system(system.need_id):
+            day = record_day(operation, record)
+            if record.example or day is None:
+                continue
+            key = (label, day.strftime("%Y-%m"))
+            counts[key] = counts.get(key, 0) + 1
+    return [
+        nodes.rubric(text="Evidence per system and month"),
+        *grid_chart(
+            "Records per managed system and month, the last twelve months",
+            [f"{s.need_id} {s.title}" for s in systems],
+            months,
+            counts,
+        ),
+    ]
 
 
 # --- exports ----------------------------------------------------------------------

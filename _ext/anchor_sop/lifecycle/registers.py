@@ -16,6 +16,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
 from .. import clock
+from ..charts import bar_chart, numbers
 from ..exports.files import add_export, csv_bytes
 from ..model import REVIEW_CSV, RULE
 from ..render import (
@@ -76,11 +77,29 @@ def _review_status(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
             ]
         )
     return [
+        *_due_chart(app),
         simple_table(
             ["Document", "Kind", "Owner", "Last reviewed", "Next review due", "State", "Status"],
             rows,
             classes=["anchor-review-status"],
-        )
+        ),
+    ]
+
+
+def _due_chart(app: Sphinx) -> list[nodes.Node]:
+    """Reviews due in each of the coming twelve months (overdue ones in the first)."""
+    today = clock.today()
+    months = [clock.add_months(today.replace(day=1), n).strftime("%Y-%m") for n in range(12)]
+    due = dict.fromkeys(months, 0)
+    for _record, day, _state in review_status_rows(app, today):
+        month = max(day.strftime("%Y-%m"), months[0])
+        if month in due:
+            due[month] += 1
+    most = max(due.values()) or 1
+    rows = [(month, 100.0 * count / most, str(count)) for month, count in due.items()]
+    return [
+        bar_chart("Reviews due per month over the coming year", rows),
+        numbers(["Month", "Reviews due"], [[month, str(count)] for month, count in due.items()]),
     ]
 
 

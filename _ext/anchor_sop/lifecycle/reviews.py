@@ -16,7 +16,6 @@ shows a date-dependent state is rewritten.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -47,14 +46,8 @@ class LifecycleError(SphinxError):
 # --- review dates -----------------------------------------------------------------
 
 
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def next_review(record: DocumentRecord, default_months: int) -> date:
-    return add_months(record.last_reviewed, record.review_months or default_months)
+    return clock.add_months(record.last_reviewed, record.review_months or default_months)
 
 
 def review_state(due: date, today: date) -> str:

@@ -38,6 +38,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
+from ..charts import bar_chart
 from ..diagnostics import report
 from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
 from ..evidence.views import findings_rows, population_rows
@@ -358,7 +359,17 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
         [[nodes.Text(name), nodes.Text(str(value))] for name, value in figures],
         classes=["anchor-trace-summary"],
     )
-    result_nodes: list[nodes.Node] = [table]
+    operation = operation_report(app)
+    must = len(result.must_verify)
+    met = operation.count(MET)
+    chart = bar_chart(
+        "Coverage by design and by operation",
+        [
+            ("Coverage by design", result.coverage_percent, f"{result.coverage_percent:.1f}%"),
+            ("Coverage by operation", 100.0 * met / must if must else None, _percent(met, must)),
+        ],
+    )
+    result_nodes: list[nodes.Node] = [chart, table]
     if writes_exports(app):
         folder = posixpath.dirname(fromdocname)
         para = nodes.paragraph(text="Exports: ")
@@ -400,12 +411,24 @@ def _coverage(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
             nodes.strong(text=str(len(result.not_verifiable))),
         ]
     )
+    chart = bar_chart(
+        "Coverage by design, by policy",
+        [
+            (
+                p.title,
+                100.0 * len(p.verified) / len(p.must_verify) if p.must_verify else None,
+                _percent(len(p.verified), len(p.must_verify)),
+            )
+            for p in result.policies
+        ],
+    )
     return [
+        chart,
         simple_table(
             ["Policy", "Rules", "Must be verified", "Verified", "Coverage", "Not verifiable"],
             rows,
             classes=["anchor-trace-coverage"],
-        )
+        ),
     ]
 
 
