@@ -522,7 +522,7 @@ def test_a_postmortem_five_business_days_later_across_a_weekend_is_met(evidence_
 
 def test_examples_never_count(evidence_build):
     example = _at(RESTORE_TEST, ":system: SYS-01", ":example:\n:system: SYS-01")
-    app = evidence_build({"records/restore-tests/RT-001": example})
+    app = evidence_build({"records/restore-tests/RT-001": example}, anchor_audit_period="all")
     found = findings(app)
     assert [f[1] for f in found] == ["RTP-01"]
     population = (app.outdir / "population.csv").read_text()

@@ -323,7 +323,7 @@ def test_csv_and_xlsx_match_needs_json(project):
 
     workbook = load_workbook(app.outdir / "traceability.xlsx")
     views = ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
-    assert workbook.sheetnames == ["Summary", *views, "Review status", "Population", "Findings"]
+    assert workbook.sheetnames == ["Summary", *views, "Review status", "Findings"]
     sheet = workbook["Matrix"]
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table
     assert sheet.freeze_panes == "A2"

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import clock
+from ..evidence.operation import ALL_TIME
 from ..git import GitError, git
 from ..model import (
     CHANGES_CSV,
@@ -204,7 +205,7 @@ def manifest(commit: Commit, since: dict | None, files: dict[str, bytes], period
         "working_tree_clean": commit.clean,
         "build_date": clock.now().isoformat(),
         "since": since,
-        # the audit period the population and findings cover ("" is every record)
+        # the audit period the population and findings cover ("all": every record)
         "period": period,
         "tools": _tool_versions(),
         "files": [
@@ -230,8 +231,8 @@ def build_pack(root: Path, out: Path, since: str | None = None, period: str = ""
             options += ["-D", f"anchor_changes_since={needs_path}"]
             options += ["-D", f"anchor_changes_since_label={label}"]
             since_record = {"ref": since, "label": label}
-        if period:
-            options += ["-D", f"anchor_audit_period={period}"]
+        # the population of every rule: for the period asked, else for every record
+        options += ["-D", f"anchor_audit_period={period or ALL_TIME}"]
         _sphinx(root, "html", work / "html", *options, "-j", "auto")
         version = f"{commit.sha[:12]} ({commit.date})"
         built = clock.now().date().isoformat()
@@ -252,7 +253,7 @@ def build_pack(root: Path, out: Path, since: str | None = None, period: str = ""
         )
         files = _pack_files(work / "html", work / "pdf")
         files["manifest.json"] = (
-            json.dumps(manifest(commit, since_record, files, period), indent=2) + "\n"
+            json.dumps(manifest(commit, since_record, files, period or ALL_TIME), indent=2) + "\n"
         ).encode()
         name = f"anchor-sop-audit-{commit.sha[:12]}"
         target = out / f"{name}.zip"

@@ -132,9 +132,17 @@ class Records:
         self.systems = {
             r.need_id: r for r in self.evidence if r.kind == MANAGED_SYSTEM_KIND.directive
         }
+        # each field read once: every rule of a kind reads its records' dates
+        self._moments: dict[tuple[str, str], Moment | None] = {}
 
     def moment(self, record: Record, name: str) -> Moment | None:
         """The date or date and time of ``name``; a linked record's own date."""
+        key = (record.need_id, name)
+        if key not in self._moments:
+            self._moments[key] = self._read_moment(record, name)
+        return self._moments[key]
+
+    def _read_moment(self, record: Record, name: str) -> Moment | None:
         spec = KINDS[record.kind].fields_by_name[name]
         value = record.values.get(name)
         if value is None or value == UNKNOWN:
@@ -410,10 +418,18 @@ def enforce(app: Sphinx, operation: OperationReport, places: dict[str, tuple[str
         )
 
 
-def audit_period(app: Sphinx) -> tuple[date, date]:
-    """``anchor_audit_period`` ("YYYY-MM-DD:YYYY-MM-DD"; "" is all time), as two days."""
+#: ``anchor_audit_period`` for every record.
+ALL_TIME = "all"
+
+
+def audit_period(app: Sphinx) -> tuple[date, date] | None:
+    """``anchor_audit_period`` as two days: ``"FIRST:LAST"``, ``"all"`` for every
+    record, or ``""`` (the default) for none: the population, every record of every
+    rule, is an audit's export, made by the audit pack and not by every build."""
     text = app.config.anchor_audit_period.strip()
     if not text:
+        return None
+    if text == ALL_TIME:
         return date.min, date.max
     start, _, end = text.partition(":")
     try:
@@ -423,7 +439,7 @@ def audit_period(app: Sphinx) -> tuple[date, date]:
     if period is None or period[1] < period[0]:
         raise EvidenceError(
             f"anchor_audit_period is {text!r}; write it as FIRST:LAST, two days in "
-            "YYYY-MM-DD form, e.g. 2026-01-01:2026-12-31 (or '' for all records)"
+            f"YYYY-MM-DD form, e.g. 2026-01-01:2026-12-31, or {ALL_TIME!r} for every record"
         )
     return period
 

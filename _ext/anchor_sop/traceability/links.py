@@ -223,6 +223,10 @@ def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
     return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
 
 
+#: A page name no page has: its outside view is that of a page showing nothing.
+NO_PAGE = "\x00"
+
+
 def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> tuple[set[str], set[str]]:
     """The re-read pages other pages see as before, and what changed on the others (a
     page that came or went: everything); records each page's view for next time."""
@@ -235,10 +239,12 @@ def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> tuple[set[str
         before = seen.get(docname)
         if view is not None and before == view:
             unchanged.add(docname)
-        elif view is None or before is None:
-            changed_kinds |= EVERYTHING
         else:
-            changed_kinds |= {kind for kind in EVERYTHING if view[kind] != before[kind]}
+            # a page that came or went is measured against a page showing nothing: a new
+            # record changes its kind's records, not what every rule requires
+            nothing = outside_view(env, NO_PAGE)
+            now, then = view or nothing, before or nothing
+            changed_kinds |= {kind for kind in EVERYTHING if now[kind] != then[kind]}
         if view is None:
             seen.pop(docname, None)
         else:

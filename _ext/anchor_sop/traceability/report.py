@@ -40,7 +40,7 @@ from sphinx_needs.api import get_needs_view
 
 from ..charts import bar_chart
 from ..diagnostics import report
-from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
+from ..evidence.operation import FINDINGS, MET, NO_RECORDS, audit_period, operation_report
 from ..evidence.views import findings_rows, population_rows
 from ..exports.files import add_export, csv_bytes, writes_exports, xlsx_bytes
 from ..exports.provenance import provenance
@@ -627,7 +627,7 @@ def _xlsx(app: Sphinx) -> bytes:
         "Summary": summary,
         **export_rows(app),
         "Review status": review_status_table(app),
-        "Population": population_rows(app),
+        **({"Population": population_rows(app)} if audit_period(app) is not None else {}),
         "Findings": findings_rows(app),
     }
     return xlsx_bytes(app, sheets, f"{app.config.project}: traceability")
