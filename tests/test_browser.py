@@ -183,21 +183,55 @@ def test_matrix_filters_and_sorts(server, page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_phone_viewport_tables_scroll_instead_of_overflowing(browser, server, scheme):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, color_scheme=scheme)
+def test_on_a_phone_wide_tables_read_as_cards_and_others_scroll(browser, server, scheme):
+    context = browser.new_context(viewport={"width": 400, "height": 740}, color_scheme=scheme)
     page = context.new_page()
+    for path, table in (
+        ("traceability/matrix.html", "table.anchor-trace-matrix"),
+        ("client-onboarding/managed-systems.html", "table.anchor-register"),
+    ):
+        page.goto(f"{server}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
+        row = page.locator(f"{table} tbody tr").first
+        assert row.evaluate("r => getComputedStyle(r).display") == "block", path
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 400, path
+        # each cell says its column; the header row is there for screen readers only
+        labels = row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
+        headers = page.locator(f"{table} thead th").all_text_contents()
+        assert labels == [h.strip() for h in headers], path
+        label = row.locator("td").first.evaluate("c => getComputedStyle(c, '::before').content")
+        assert label == f'"{labels[0]}: "', path
+        assert page.locator(f"{table} thead").bounding_box()["height"] <= 1, path
     for path in (
-        "traceability/matrix.html",
         "production-ownership/production-ownership-policy.html",
         "monitoring-and-alerting/alert-severity-matrix.html",
     ):
         page.goto(f"{server}/{path}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
         wrapper = page.locator(".table-wrapper").first
         assert wrapper.evaluate("w => getComputedStyle(w).overflowX") == "auto"
         assert wrapper.evaluate("w => w.scrollWidth > w.clientWidth"), path
     theme = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert (theme == "rgb(255, 255, 255)") == (scheme == "light")
+    context.close()
+
+
+def test_at_desktop_width_wide_tables_take_the_width_the_page_has(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    for path, table in (
+        ("traceability/matrix.html", "table.anchor-trace-matrix"),
+        ("client-onboarding/managed-systems.html", "table.anchor-register"),
+    ):
+        page.goto(f"{server}/{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1400, path
+        content = page.locator("article").bounding_box()
+        # furo's reading column is 46em (736 px); past the sidebar the page has ~1000
+        assert content["width"] > 950, path
+        assert page.locator(table).bounding_box()["width"] <= content["width"] + 1, path
+    page.goto(f"{server}/backup-and-restore/backup-policy.html")
+    assert page.locator("article").bounding_box()["width"] < 800  # prose keeps its column
     context.close()
 
 

@@ -78,6 +78,13 @@
     wrapper.parentNode.insertBefore(bar, wrapper);
 
     const rows = Array.from(table.tBodies[0].rows);
+    // on a phone a row reads as a card: each cell says its column
+    const headings = Array.from(table.tHead.rows[0].cells, (th) => th.textContent.trim());
+    for (const row of rows) {
+      Array.from(row.cells).forEach((cell, column) => {
+        if (headings[column]) cell.dataset.label = headings[column];
+      });
+    }
     const showCount = () => {
       const shown = rows.filter((row) => !row.hidden).length;
       count.textContent = `${shown} of ${rows.length} rows`;
