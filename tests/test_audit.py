@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -205,6 +206,48 @@ def test_pdf_links_stay_inside_the_pdf_and_resolve(site_packs):
                 if isinstance(destination, str):
                     assert destination in named, destination
     assert internal > 300  # the contents, every need reference, every "verified by"
+
+
+MATRIX_STATES = re.compile(r"\b(?:verified|evidenced\s+by\s+records|not\s+verifiable|gap)\b")
+
+
+def _matrix_pages(pack) -> list[str]:
+    """The text of each PDF page the traceability matrix is on, line by line."""
+    return [
+        text
+        for text in (page.extract_text() for page in pack.pdf().pages)
+        if "Evidenced by" in text and "Latest" in text and "Operating" in text
+    ]
+
+
+def test_pdf_matrix_holds_at_least_24_rules_a_page(site_packs):
+    pack, _ = site_packs
+    pages = _matrix_pages(pack)
+    counts = [len(MATRIX_STATES.findall(page)) for page in pages]
+    rules = {row[1] for row in pack.csv("exports/traceability.csv")[1:]}
+    assert sum(counts) == len(rules)  # each rule once: its state cell
+    # the full pages (between the first, under the heading, and the last)
+    assert min(counts[1:-1]) >= 24, counts
+
+
+def test_pdf_tables_break_no_word_inside(site_packs):
+    """A cell's line ends at a space or a hyphen: no word of the manual is cut in two
+    (the "not verifiab / le" of a narrow column), and no ID."""
+    pack, _ = site_packs
+    words = set()
+    for name in ("exports/traceability.csv", "exports/review-status.csv"):
+        for row in pack.csv(name):
+            words |= {w for cell in row for w in re.findall(r"[A-Za-z]{4,}", cell)}
+    split = []
+    for page in _matrix_pages(pack):
+        lines = page.splitlines()
+        for before, after in itertools.pairwise(lines):
+            head = re.search(r"([A-Za-z]+)$", before)
+            tail = re.match(r"([A-Za-z]+)", after)
+            if head and tail and head[1] + tail[1] in words and head[1] not in words:
+                split.append(f"{head[1]}|{tail[1]}")
+        assert not re.search(r"\b[A-Z]{2,4}-\n\d", page)  # an ID kept whole
+    assert split == []
 
 
 def test_pdf_never_splits_a_rule_across_pages(site_packs):

@@ -282,5 +282,7 @@ def id_link(app: Sphinx, fromdocname: str, need: NeedRef) -> nodes.reference:
 def need_reference(app: Sphinx, fromdocname: str, need: NeedRef) -> nodes.Node:
     """A link to ``need``: its ID badge, then its title."""
     need_id, docname, title = need
-    content = nodes.inline("", "", id_badge(need_id), nodes.Text(" " + title))
+    content = nodes.inline(
+        "", "", id_badge(need_id), nodes.inline("", " " + title, classes=["anchor-ref-title"])
+    )
     return link_to(app, fromdocname, docname, need_id, content, title)
