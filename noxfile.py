@@ -75,6 +75,10 @@ def serve(session: nox.Session) -> None:
         str(ROOT / "conf.py"),
         "-d",
         str(BUILD / "serve-doctrees"),
+        # the log says what changed and the warnings; the pages show the warnings too
+        "-q",
+        "-D",
+        "anchor_preview_warnings=1",
         *SPHINX_ARGS,
         str(BUILD / "serve"),
         *session.posargs,

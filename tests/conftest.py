@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import sys
@@ -119,15 +120,15 @@ def security_headers() -> dict[str, str]:
     return {h["key"]: h["value"] for h in config["headers"][0]["headers"]}
 
 
-@pytest.fixture(scope="session")
-def server(site):
-    """``site`` served on 127.0.0.1 as the host serves it: its headers, its 404 page."""
+@contextlib.contextmanager
+def serving(root: Path):
+    """``root`` served on 127.0.0.1 as the host serves it: its headers, its 404 page;
+    yields the address."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     headers = security_headers()
-    root = site.outdir
 
     class Handler(SimpleHTTPRequestHandler):
         def end_headers(self) -> None:
@@ -136,7 +137,7 @@ def server(site):
             super().end_headers()
 
         def send_error(self, code, message=None, explain=None) -> None:
-            if code != 404:
+            if code != 404 or not (root / "404.html").is_file():
                 return super().send_error(code, message, explain)
             body = (root / "404.html").read_bytes()
             self.send_response(404)
@@ -158,8 +159,17 @@ def server(site):
     httpd = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    """The real site, served as the host serves it."""
+    with serving(site.outdir) as address:
+        yield address
 
 
 def system_chromium() -> str | None:

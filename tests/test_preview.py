@@ -11,8 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from anchor_sop.preview import build_in_child
-from conftest import EXT, copy_site, site_pages, write_pages
+from conftest import EXT, copy_site, serving, site_pages, warnings_of, write_pages
 from test_errors import CHECKLIST
 
 
@@ -125,3 +127,63 @@ def test_the_preview_shows_an_edit_in_the_open_page(browser, tmp_path):
         preview.terminate()
         preview.wait(timeout=10)
     assert "Rebuilding" in preview.stdout.read()
+
+
+# --- the preview shows what is wrong --------------------------------------------------
+
+BAD_DATE = """# Backup Policy
+
+:::{policy}
+:id-prefix: BKP
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 04/04/2026
+:::
+
+## Purpose
+
+Why.
+
+## Scope
+
+What.
+
+## Exceptions
+
+None.
+"""
+
+
+def test_the_preview_shows_each_warning_on_its_page_and_a_count_elsewhere(build, browser):
+    app = build(
+        {"policy": BAD_DATE, "other": "# Other page\n\nText.\n"}, anchor_preview_warnings=True
+    )
+    warnings = warnings_of(app)
+    assert len(warnings) == 1 and "policy.md:3" in warnings[0]
+    kept = json.loads((app.outdir / "_static" / "anchor-warnings.json").read_text())
+    assert [w["page"] for w in kept] == ["policy.html"]
+    with serving(app.outdir) as address:
+        page = browser.new_page()
+        page.goto(f"{address}/policy.html")
+        banner = page.locator(".anchor-preview-warnings")
+        expect(banner).to_be_visible()
+        text = banner.inner_text()
+        assert "1 warning in the last rebuild, 1 on this page" in text
+        assert "src/policy.md:3" in text
+        assert "is not a date in ISO 8601 form" in text
+        assert "Fix: write it as YYYY-MM-DD" in text
+        page.goto(f"{address}/other.html")
+        expect(page.locator(".anchor-preview-warnings")).to_contain_text(
+            "1 warning in the last rebuild, none on this page."
+        )
+        assert (
+            page.locator(".anchor-preview-warnings a")
+            .get_attribute("href")
+            .endswith("/policy.html")
+        )
+        page.close()
+
+
+def test_a_published_build_has_no_preview_banner(build):
+    app = build({"policy": BAD_DATE})
+    assert not (app.outdir / "_static" / "anchor-warnings.json").exists()
+    assert "anchor-preview.js" not in (app.outdir / "policy.html").read_text()

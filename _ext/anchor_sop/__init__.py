@@ -30,6 +30,7 @@ from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .needs_model import configure_needs
 from .pages import setup_pages
+from .preview_banner import setup_preview_banner
 from .render import setup_render
 from .speed import setup_speed
 from .store import setup_store
@@ -85,6 +86,7 @@ def setup(app: Sphinx) -> dict:
     setup_traceability(app)
     setup_changes(app)
     setup_pdf(app)
+    setup_preview_banner(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
