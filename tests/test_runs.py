@@ -233,3 +233,19 @@ def test_the_form_is_keyboard_operable(run_page):
     page.focus("#HOC-01 input[value='done']")
     page.keyboard.press("Space")
     assert "1 done" in page.inner_text(".anchor-run-progress")
+
+
+def test_a_run_prints_with_its_answers_and_a_signature_line(run_page):
+    page = run_page
+    start_run(page, "SYS-01", "Dana")
+    answer(page, "HOC-01", "failed", note="no dashboard yet", evidence="ticket 42")
+    page.emulate_media(media="print")
+    assert page.locator("#HOC-01 fieldset.anchor-run-answer").is_visible()
+    assert page.locator("#HOC-01 input[value='failed']").is_checked()
+    assert page.locator("#HOC-01 .anchor-run-note textarea").input_value() == "no dashboard yet"
+    for hidden in (".anchor-run-start", ".anchor-run-actions", ".anchor-run-commit"):
+        assert not page.locator(hidden).is_visible(), hidden
+    signature = page.locator(".anchor-run-signoff").evaluate(
+        "box => getComputedStyle(box, '::after').content"
+    )
+    assert "Signature" in signature
