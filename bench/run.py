@@ -1,8 +1,11 @@
 """Measure build speed and memory: the real site and synthetic corpora.
 
-    python bench/run.py [--quick] [--sizes 1000 5000 20000] [--runs 3] [--json FILE]
+    python bench/run.py [--quick [--records]] [--sizes 1000 5000 20000] [--runs 3] [--json FILE]
 
-For the real site and each corpus size it measures, as whole ``sphinx-build``
+For the real site, the real site with 10,000 operating records over 200
+systems (its edit adds a record, and checks the register and the system's
+page list it; with ``--quick``, only with ``--records``) and each corpus
+size it measures, as whole ``sphinx-build``
 processes run as ``nox -s docs`` runs them (``-j auto``: one worker per core):
 a cold build (fresh output), a no-op rebuild, a one-page edit rebuild (and
 checks that another page shows the edit), and the peak memory (RSS) of the
@@ -161,14 +164,21 @@ def measure(name: str, src: Path, confdir: Path, runs: int, edit) -> dict:
     }
 
 
-def real_site(runs: int) -> dict:
-    work = Path(tempfile.mkdtemp(prefix="bench-site-src-"))
+def copy_of_the_site(prefix: str) -> tuple[Path, Path]:
+    """The real site's pages in a fresh folder, with a conf.py that reads the real one:
+    (the folder, its source)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     src = work / "source"
     shutil.copytree(REPO / "source", src)
     (src / "conf.py").write_text(
         f"__file__ = {str(REPO / 'conf.py')!r}\n"
         "exec(compile(open(__file__).read(), __file__, 'exec'))\n"
     )
+    return work, src
+
+
+def real_site(runs: int) -> dict:
+    work, src = copy_of_the_site("bench-site-src-")
     page = src / "backup-and-restore" / "backup-policy.md"
     original = page.read_text()
 
@@ -185,13 +195,7 @@ def real_site(runs: int) -> dict:
 
 def records(runs: int) -> dict:
     """The real site with 10,000 records over 200 systems; the edit adds a record."""
-    work = Path(tempfile.mkdtemp(prefix="bench-records-"))
-    src = work / "source"
-    shutil.copytree(REPO / "source", src)
-    (src / "conf.py").write_text(
-        f"__file__ = {str(REPO / 'conf.py')!r}\n"
-        "exec(compile(open(__file__).read(), __file__, 'exec'))\n"
-    )
+    work, src = copy_of_the_site("bench-records-")
     written = write_records(src)
     numbers = itertools.count(90000)
 
