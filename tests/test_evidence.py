@@ -624,7 +624,11 @@ The gate.
 def test_the_readme_record_snippets_build_and_show_what_they_say(build, monkeypatch):
     monkeypatch.setenv("ANCHOR_TODAY", "2026-04-20")
     snippets = readme_snippets()
-    policy = POLICY.replace(":id-prefix: RTP", ":id-prefix: CHG").replace("RTP-0", "CHG-1")
+    policy = (
+        POLICY.replace(":id-prefix: RTP", ":id-prefix: CHG")
+        .replace("RTP-0", "CHG-1")
+        .replace("checklist is HOC", "checklist is HAC")
+    )
     start = policy.index(":::{rule} Emergency changes documented")
     end = policy.index(":::{rule} Normal changes")
     policy = policy[:start] + snippets["evidence"] + "\n\n" + policy[end:]

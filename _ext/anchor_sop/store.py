@@ -139,6 +139,9 @@ class DocStore:
     follows: frozenset[str] = frozenset()
     #: What each rule of the page requires of records: rule ID -> (evidence, requires).
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: The line of each rule's ``:evidence:`` (apart: a line that moves changes nothing
+    #: other pages show).
+    evidence_lines: dict[str, int] = field(default_factory=dict)
     #: What other pages can show of each need of the page (by ID): type, title,
     #: fields, links.
     shown: dict[str, str] = field(default_factory=dict)

@@ -151,6 +151,7 @@ class RuleDirective(SphinxDirective):
             store.follows = RECORDS | {EVIDENCE_SHOWN}
             if EVIDENCE in fields:
                 store.evidence[need_id] = (fields[EVIDENCE], fields[REQUIRES])
+                store.evidence_lines[need_id] = option_line(self, "evidence")
         return [container]
 
     def _evidence(self, name: str) -> dict[str, str]:

@@ -15,8 +15,9 @@ from sphinx.application import Sphinx
 
 from ..diagnostics import report
 from ..model import ID_REGEX, ITEM
-from ..store import all_documents, all_records
+from ..store import all_documents, all_records, stores
 from .kinds import CHECKLIST_RUN, INCIDENT_KIND, KINDS, RECORDS_FOLDER
+from .requirements import parse_requirement
 
 
 def check_records(app: Sphinx, needs) -> None:
@@ -42,6 +43,7 @@ def check_records(app: Sphinx, needs) -> None:
                     "/runbooks/cerberus-operations-runbook",
                 )
     _check_sequence(records)
+    _check_evidenced_checklists(env, checklists)
     prefixes = {d.prefix: d for d in all_documents(env) if d.prefix}
     for kind in KINDS.values():
         if kind.prefix in prefixes:
@@ -94,6 +96,24 @@ def _check_run(record, checklists, items) -> None:
             f"The checklist {prefix} needs a sign-off, and {record.need_id} has none",
             "add ':signed-off-by:' and ':signed-off-at:' (who signed it off, and when)",
         )
+
+
+def _check_evidenced_checklists(env, checklists) -> None:
+    """A rule evidenced by the runs of a checklist names a checklist that exists."""
+    for docname, store in sorted(stores(env).items()):
+        for rule_id, (evidence, requires) in sorted(store.evidence.items()):
+            requirement = parse_requirement(evidence, requires)
+            if requirement.where_field != "checklist":
+                continue
+            for prefix in requirement.where_values:
+                if prefix not in checklists:
+                    report(
+                        (docname, store.evidence_lines.get(rule_id)),
+                        "evidence_option",
+                        f"Rule {rule_id} is evidenced by runs of the checklist {prefix!r}, "
+                        "which no checklist has as its ID prefix",
+                        f"write one of {', '.join(sorted(checklists))}",
+                    )
 
 
 def _check_sequence(records) -> None:
