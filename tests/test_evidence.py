@@ -389,6 +389,14 @@ MALFORMED = [
         "is a date, counted in hours",
     ),
     (
+        "unknown checklist in evidence",
+        "policy",
+        "where checklist is HOC",
+        "where checklist is HOX",
+        ":evidence: checklist-run where checklist is HOX",
+        "which no checklist has as its ID prefix",
+    ),
+    (
         "unknown record kind",
         "policy",
         ":evidence: restore-test\n",
