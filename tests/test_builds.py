@@ -681,8 +681,8 @@ SITE_EDITS = [
     (
         "a gap's text",
         "change-management/production-change-policy.md",
-        "The sources do not yet name that location.",
-        "No source names that location yet.",
+        "the Operations Lead\nconfirms it.",
+        "the Operations Lead\nsays.",
     ),
     (
         "an exception's expiry",

@@ -36,7 +36,7 @@ from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import id_badge, need_body, permalink, simple_table, state_badge
-from ..store import EVIDENCE, ActionItem, ItemResult, Record, doc_store
+from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store
 from .kinds import (
     CHECKLIST,
     CHECKLIST_RUN,
@@ -212,6 +212,19 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             store = doc_store(env, docname)
             store.records.append(record)
             env.temp_data[CURRENT_RECORD] = record
+            # a field the sources do not give is a known gap, listed with the others
+            for name, value in values.items():
+                spec = kind.fields_by_name[name]
+                if value == UNKNOWN and spec.may_be_unknown:
+                    store.gaps.append(
+                        Gap(
+                            name=f"{title}: {spec.heading.lower()}",
+                            text=f"The source documents do not give the {spec.heading.lower()} "
+                            f"of the {kind.title.lower()} {need_id}.",
+                            docname=docname,
+                            target_id=need_id,
+                        )
+                    )
     box += heading
     if box["ids"]:
         # its facts link the records they name, and its page shows what other
