@@ -42,8 +42,9 @@ from ..clock import add_months
 from ..model import NEED_LINKS
 from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
 
-UNITS = ("minutes", "hours", "days", "business days", "weeks", "months")
-_UNIT = r"(?P<unit>minutes?|hours?|business days?|days?|weeks?|months?)"
+UNITS = ("minutes", "hours", "business days", "days", "weeks", "months")
+#: A unit as written: singular or plural ("1 week", "3 months").
+_UNIT = "(?P<unit>" + "|".join(f"{unit[:-1]}s?" for unit in UNITS) + ")"
 _FIELD = r"[a-z][a-z-]*"
 PATTERNS = {
     "every": re.compile(rf"^every (?P<n>\d+) {_UNIT}(?P<per> per system)?$"),
