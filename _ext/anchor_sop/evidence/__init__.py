@@ -25,9 +25,7 @@ def _check(app: Sphinx, _builder=None) -> None:
     needs = get_needs_view(app)
     check_records(app, needs)
     app.anchor_sop_operation = None
-    operation = operation_report(app)
-    places = {need_id: (n["docname"], n["lineno"]) for need_id, n in needs.items()}
-    enforce(app, operation, places)
+    enforce(app, operation_report(app), needs)
 
 
 def setup_evidence(app: Sphinx) -> None:

@@ -392,7 +392,7 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
     return OperationReport(records.by_id, result, findings)
 
 
-def enforce(app: Sphinx, operation: OperationReport, places: dict[str, tuple[str, int]]) -> None:
+def enforce(app: Sphinx, operation: OperationReport, needs) -> None:
     """``anchor_evidence_enforcement``: warn at each finding, or fail the build."""
     mode = app.config.anchor_evidence_enforcement
     if mode not in EVIDENCE_MODES:
@@ -404,7 +404,8 @@ def enforce(app: Sphinx, operation: OperationReport, places: dict[str, tuple[str
         return
     for finding in operation.findings:
         record = operation.records.get(finding.record_id)
-        place = (record.docname, record.lineno) if record else places[finding.rule_id]
+        rule = needs[finding.rule_id]
+        place = (record.docname, record.lineno) if record else (rule["docname"], rule["lineno"])
         report(
             place,
             "finding",
