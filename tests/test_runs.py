@@ -19,10 +19,12 @@ from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
 from conftest import warnings_of, write_pages
 
 SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
+# the handoff checklist with a third item, to fail
+THREE_ITEMS = CHECKLIST.replace("::::\n", ":::{item} Runbook reviewed\n:id: HOC-03\n:::\n::::\n", 1)
 
 PAGES = {
     "policy": POLICY,
-    "checklist": CHECKLIST,
+    "checklist": THREE_ITEMS,
     "registers": REGISTERS.replace("restore-test", "checklist-run"),
     "trace": TRACE,
     "records/systems/SYS-01": SYSTEM,
@@ -96,8 +98,9 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
     start_run(page, "SYS-01", "Dana Example")
     answer(page, "HOC-01", "done", evidence="https://grafana.example/d/1")
     answer(page, "HOC-02", "not applicable", note="no backups configured yet")
+    answer(page, "HOC-03", "failed", note="runbook not yet written", evidence="ticket 42")
     progress = page.locator(".anchor-run-progress").inner_text()
-    assert "1 done, 1 not applicable, 0 failed, 0 unanswered of 2" in progress
+    assert "1 done, 1 not applicable, 1 failed, 0 unanswered of 3" in progress
 
     # not signed off yet: the download is refused and says why
     page.click(".anchor-run-download")
@@ -117,6 +120,7 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
     assert warnings_of(again) == []
     run_html = (again.outdir / "records/checklist-runs/RUN-001.html").read_text()
     assert "no backups configured yet" in run_html
+    assert "runbook not yet written" in run_html and "ticket 42" in run_html
     assert 'href="https://grafana.example/d/1"' in run_html
     assert "RUN-001" in (again.outdir / "records/systems/SYS-01.html").read_text()
     assert "RUN-001" in (again.outdir / "registers.html").read_text()
@@ -130,6 +134,7 @@ def test_hostile_text_arrives_as_written_and_escaped(run_page, project, tmp_path
     start_run(page, "SYS-01", 'Dana "the # operator": Example')
     answer(page, "HOC-01", "failed", note=HOSTILE[0], evidence=HOSTILE[2])
     answer(page, "HOC-02", "not applicable", note=HOSTILE[1])
+    answer(page, "HOC-03", "done")
     page.fill(".anchor-run-signer", HOSTILE[2])
     page.click(".anchor-run-sign")
     record = download(page, tmp_path)
@@ -185,6 +190,7 @@ def test_copy_puts_the_record_on_the_clipboard(browser, project):
     start_run(page, "SYS-02", "Lee")
     answer(page, "HOC-01", "done")
     answer(page, "HOC-02", "failed", note="no backup yet")
+    answer(page, "HOC-03", "done")
     page.fill(".anchor-run-signer", "Lee")
     page.click(".anchor-run-sign")
     page.click(".anchor-run-copy")
@@ -192,6 +198,7 @@ def test_copy_puts_the_record_on_the_clipboard(browser, project):
     text = page.evaluate("navigator.clipboard.readText()")
     assert text.startswith("# Handoff run for Hydra\n\n:::{checklist-run} RUN-001\n")
     assert 'HOC-02: {"result":"failed","note":"no backup yet"}' in text
+    assert 'HOC-03: {"result":"done"}' in text
     context.close()
 
 
