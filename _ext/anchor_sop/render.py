@@ -53,6 +53,11 @@ def setup_render(app: Sphinx) -> None:
     app.add_post_transform(ExpandTableRows)
 
 
+def skip_node(_translator, _node) -> None:
+    """A visitor for the builders a node writes nothing in."""
+    raise nodes.SkipNode
+
+
 class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """Placeholder for the needs linked to ``need_id`` through ``link``."""
 

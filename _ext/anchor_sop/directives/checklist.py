@@ -36,7 +36,7 @@ from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..evidence.runform import run_form
 from ..model import ITEM, VERIFIES
 from ..needs_model import check_need_id, create_need, replace_need_directive
-from ..render import id_badge, need_body, permalink, placeholder
+from ..render import id_badge, need_body, permalink, placeholder, skip_node
 from ..store import doc_store, records_of
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
@@ -231,10 +231,6 @@ def visit_controls_html(self, node: checklist_controls) -> None:
     raise nodes.SkipNode
 
 
-def skip(_self, _node) -> None:
-    raise nodes.SkipNode
-
-
 def no_markup(_self, _node) -> None:
     """Render the children only."""
 
@@ -251,10 +247,10 @@ def setup_checklist(app: Sphinx) -> None:
     app.add_node(
         checklist_controls,
         html=(visit_controls_html, None),
-        text=(skip, None),
-        latex=(skip, None),
-        man=(skip, None),
-        texinfo=(skip, None),
+        text=(skip_node, None),
+        latex=(skip_node, None),
+        man=(skip_node, None),
+        texinfo=(skip_node, None),
     )
     app.add_directive("checklist", ChecklistDirective)
     replace_need_directive(app, ITEM, ItemDirective)

@@ -83,6 +83,8 @@ class OperationReport:
     records: dict[str, Record]
     rules: dict[str, RuleOperation]
     findings: list[Finding]
+    #: The moments the records' fields hold (a record's day: ``moments.date_of``).
+    moments: Records = field(repr=False)
     index: dict[str, dict[str, list]] = field(default_factory=dict, repr=False)
 
     def of_system(self, system_id: str) -> list[Finding]:
@@ -389,7 +391,7 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
         (f for op in result.values() for f in op.findings),
         key=lambda f: (f.day, f.rule_id, f.record_id, f.system_id, f.text),
     )
-    return OperationReport(records.by_id, result, findings)
+    return OperationReport(records.by_id, result, findings, records)
 
 
 def enforce(app: Sphinx, operation: OperationReport, needs) -> None:

@@ -23,7 +23,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from ..model import ID_REGEX
-from ..render import RESOLVE_EVENT
+from ..render import RESOLVE_EVENT, skip_node
 from ..store import all_records
 from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND, RECORDS_FOLDER
 
@@ -103,10 +103,6 @@ def visit_run_form_html(self, node: run_form) -> None:
     raise nodes.SkipNode
 
 
-def skip(_self, _node) -> None:
-    raise nodes.SkipNode
-
-
 def _fill(app: Sphinx, doctree: nodes.document, _docname: str) -> None:
     fill_run_forms(app, doctree)
 
@@ -116,9 +112,9 @@ def setup_run_form(app: Sphinx) -> None:
     app.add_node(
         run_form,
         html=(visit_run_form_html, None),
-        text=(skip, None),
-        latex=(skip, None),
-        man=(skip, None),
-        texinfo=(skip, None),
+        text=(skip_node, None),
+        latex=(skip_node, None),
+        man=(skip_node, None),
+        texinfo=(skip_node, None),
     )
     app.add_js_file("anchor-sop-runs.js", loading_method="defer")

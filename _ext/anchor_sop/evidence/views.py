@@ -321,7 +321,7 @@ def _evidence_chart(operation: OperationReport) -> list[nodes.Node]:
     for system in systems:
         label = f"{system.need_id} {system.title}"
         for record in operation.about_system(system.need_id):
-            day = record_day(record)
+            day = operation.moments.date_of(record)
             if record.example or day is None:
                 continue
             key = (label, day.strftime("%Y-%m"))
@@ -362,7 +362,7 @@ def population_rows(app: Sphinx) -> list[list[str]]:
     for rule_id, op in sorted(operation.rules.items()):
         for record_id in op.population:
             record = operation.records[record_id]
-            day = record_day(record)
+            day = operation.moments.date_of(record)
             if day is None or not (start <= day <= end):
                 continue
             findings = [f.text for f in op.findings if f.record_id == record_id]
@@ -381,12 +381,6 @@ def population_rows(app: Sphinx) -> list[list[str]]:
                 ]
             )
     return rows
-
-
-def record_day(record) -> date | None:
-    """The day of a record (a date and time's own day, at its offset)."""
-    value = record.values.get(KINDS[record.kind].date_field, "")
-    return date.fromisoformat(value[:10]) if len(value) >= 10 and value != UNKNOWN else None
 
 
 def findings_rows(app: Sphinx) -> list[list[str]]:

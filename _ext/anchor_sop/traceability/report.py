@@ -477,16 +477,26 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
     ]
 
 
-def _operating(app: Sphinx, rule_id: str) -> tuple[str, str, str]:
-    """What evidences the rule, its operating state and latest evidence (plain text:
-    the record's ID and its day)."""
+def _operating(app: Sphinx, rule_id: str) -> tuple[str, str, NeedRef | None, str]:
+    """What evidences the rule, its operating state, and its latest evidence: the
+    record (``None`` for none) and its day."""
     op = operation_report(app).rules[rule_id]
-    latest = f"{op.latest_record} ({op.latest.isoformat()})" if op.latest else "—"
-    return op.evidence or "—", op.state, latest
+    if not op.latest:
+        return op.evidence or "—", op.state, None, ""
+    return (
+        op.evidence or "—",
+        op.state,
+        trace_report(app).refs[op.latest_record],
+        op.latest.isoformat(),
+    )
+
+
+def _latest_text(latest: NeedRef | None, day: str) -> str:
+    return f"{latest[0]} ({day})" if latest else "—"
 
 
 def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
-    policy, rule, verifiers, state, evidence, operating, latest = recipe
+    policy, rule, verifiers, state, evidence, operating, latest, day = recipe
     _rule_id, _docname, rule_title = rule
     verifying = nodes.inline()
     for item, link_state in verifiers:
@@ -504,17 +514,10 @@ def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
         nodes.Text(state),
         nodes.Text(evidence),
         state_badge(operating),
-        _latest(app, page, latest),
+        nodes.inline("", "", id_link(app, page, latest), nodes.Text(f" {day}"))
+        if latest
+        else nodes.Text("—"),
     ]
-
-
-def _latest(app: Sphinx, page: str, latest: str) -> nodes.Node:
-    """The latest evidence: its record, linked, and its day."""
-    if latest == "—":
-        return nodes.Text(latest)
-    record_id, _, day = latest.partition(" ")
-    record = trace_report(app).refs[record_id]
-    return nodes.inline("", "", id_link(app, page, record), nodes.Text(f" {day}"))
 
 
 def _reverse(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
@@ -660,7 +663,8 @@ def _sheets(app: Sphinx, result: TraceReport) -> dict[str, list[list[str]]]:
     ]
     for rule in result.rules:
         verifying = result.verifiers.get(rule["id"]) or [""]
-        operating = list(_operating(app, rule["id"]))
+        evidence, operating, latest, day = _operating(app, rule["id"])
+        operating = [evidence, operating, _latest_text(latest, day)]
         for item_id in verifying:
             matrix.append(
                 [
