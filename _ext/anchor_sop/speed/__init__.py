@@ -13,6 +13,7 @@ switch and the releases it is tested with (:mod:`.switch`):
 - :mod:`.needs_json`: ``needs-json``, needs.json with the C encoder, beside
   the writing in an edit;
 - :mod:`.purge`: ``purge``, sphinx-needs asked to purge only pages read before;
+- :mod:`.stemmer`: ``stemmer``, the search index's stems remembered across pages;
 - :mod:`.navigation`: ``navigation``, furo's sidebar once per build;
 - :mod:`.tables` and :mod:`.rowcache`: ``tables``, table rows written from
   their cells and kept between builds;
@@ -43,6 +44,7 @@ def setup_speed(app: Sphinx) -> None:
     from .needs_json import setup_needs_json
     from .parallel import setup_parallel
     from .purge import setup_purge
+    from .stemmer import setup_stemmer
     from .switch import setup_switch
     from .tables import setup_tables
     from .templates import setup_templates
@@ -53,6 +55,7 @@ def setup_speed(app: Sphinx) -> None:
     setup_collector(app)
     setup_parallel(app)
     setup_purge(app)
+    setup_stemmer(app)
     setup_navigation(app)
     setup_needs_json(app)
     setup_tables(app)

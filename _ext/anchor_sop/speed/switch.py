@@ -83,6 +83,11 @@ SPEEDUPS: dict[str, Speedup] = {
             {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
         ),
         Speedup(
+            "stemmer",
+            "the search index's stemmer remembers every word it stemmed, across pages",
+            {"sphinx": SPHINX},
+        ),
+        Speedup(
             "navigation",
             "furo's sidebar computed once per build and written per page",
             {"sphinx": SPHINX, "furo": "==2025.12.19", "beautifulsoup4": ">=4.12,<5"},
