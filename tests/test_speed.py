@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copyreg
 import gc
+import os
 import re
 import time
 import weakref
@@ -220,6 +221,52 @@ def test_parallel_build_writes_the_same_pages(site, tmp_path):
         if (site.outdir / page).read_bytes() != (parallel.outdir / page).read_bytes()
     ]
     assert different == []
+
+
+def test_pages_written_in_shares_are_those_of_a_serial_build(make_app, tmp_path):
+    """A cold build with -j resolves and writes in one share per process: each worker
+    sends back its pages' search index entries and images. The pages, the index and
+    the images are those of a serial build, and a worker did resolve pages."""
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
+        b"\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02"
+        b"\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    pages = {
+        f"page-{n:02d}": f"# Page {n}\n\nWord{n} shared words here.\n\n"
+        f"```{{index}} single: entry{n}\n```\n\n![Picture {n}](picture-{n}.png)\n"
+        for n in range(12)
+    }
+    pages["index"] = "# Home\n\n```{toctree}\n:glob:\n\npage-*\n```\n"
+    resolvers = tmp_path / "resolvers"
+
+    def built(name: str, parallel: int):
+        srcdir = tmp_path / name
+        write_pages(srcdir, pages)
+        for n in range(12):
+            (srcdir / f"picture-{n}.png").write_bytes(png)
+        app = make_app("html", srcdir=srcdir, freshenv=True, parallel=parallel)
+        app.connect(
+            "doctree-resolved",
+            lambda _app, _doctree, _docname: resolvers.open("a").write(f"{os.getpid()}\n"),
+        )
+        app.build()
+        app.cleanup()
+        assert warnings_of(app) == []
+        return app
+
+    serial = built("serial", 1)
+    resolvers.unlink()
+    shares = built("shares", 2)
+    assert set(resolvers.read_text().split()) - {str(os.getpid())}  # a worker resolved
+    written = sorted(p.name for p in serial.outdir.glob("*.html"))
+    assert len(written) > 12
+    for name in [*written, "searchindex.js"]:
+        assert (shares.outdir / name).read_bytes() == (serial.outdir / name).read_bytes(), name
+    images = sorted(p.name for p in (serial.outdir / "_images").iterdir())
+    assert len(images) == 12
+    assert sorted(p.name for p in (shares.outdir / "_images").iterdir()) == images
+    assert "entry11" in (shares.outdir / "searchindex.js").read_text()
 
 
 @pytest.mark.parametrize("link_suffix", ["", ".htm"])

@@ -91,10 +91,15 @@ def site_links(app: Sphinx) -> dict[str, str]:
     }
 
 
-def _note_written(app: Sphinx, _doctree, docname: str) -> None:
-    # the exports hold what the aggregate pages show: rewritten when one is
+def note_written(app: Sphinx, docname: str) -> None:
+    """Note that ``docname`` is written: the exports hold what the aggregate pages show,
+    so they are rewritten when one is (noted as a page is resolved)."""
     if shows_every_page(app.env, docname):
         app.anchor_sop_wrote_pages = True
+
+
+def _note_written(app: Sphinx, _doctree, docname: str) -> None:
+    note_written(app, docname)
 
 
 def _made_folder(app: Sphinx) -> Path:

@@ -21,6 +21,16 @@ resolved pages piled up in the main process, and each later worker was forked
 from that larger process (the build's peak of memory). With a second worker
 the pile stays short, in the same time.
 
+A build that reads most pages (a cold build) resolves them in the workers
+too. Sphinx resolves every page in the main process (loading its doctree,
+its post-transforms, feeding the search index) and hands each worker
+resolved pages to write; at 10,000 record pages the main process took twice
+as long to resolve them as the workers to write them, so they waited for it.
+Here each worker resolves, indexes and writes a chunk of pages, and sends back
+what the main process keeps of them: the search index's entries for its
+pages and the images they use. The main process adds them in Sphinx's order
+of the pages, so the index is the same (a test compares it).
+
 In an edit, the pages drawn from every page (views, registers:
 ``DocStore.shows``) are resolved and handed on first, right after the page
 Sphinx writes in the main process before any worker starts. In name order
@@ -36,10 +46,13 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
+from functools import partial
 
 from sphinx.application import Sphinx
+from sphinx.builders import _write_docname
 from sphinx.environment import BuildEnvironment
 from sphinx.locale import __
+from sphinx.util.build_phase import BuildPhase
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, parallel_available
 
@@ -151,6 +164,88 @@ def _aggregate_pages_first(env: BuildEnvironment, docnames: Sequence[str]) -> li
     return [first, *aggregate, *others]
 
 
+#: What feeding a page to the search index adds to (``IndexBuilder``'s parts by page).
+_INDEX_PARTS = (
+    "_titles",
+    "_filenames",
+    "_mapping",
+    "_title_mapping",
+    "_all_titles",
+    "_index_entries",
+)
+
+
+def _resolve_and_write(builder, docnames: Sequence[str]) -> None:
+    for docname in docnames:
+        builder.phase = BuildPhase.RESOLVING
+        doctree = builder.env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
+        builder.write_doc_serialized(docname, doctree)
+        builder.phase = BuildPhase.WRITING
+        builder.write_doc(docname, doctree)
+
+
+def _write_share(builder, docnames: list[str]) -> tuple[dict | None, dict]:
+    """In a worker: resolve, index and write ``docnames``; return the search index's
+    entries for them and the images they use."""
+    indexer = builder.indexer
+    if indexer is not None:
+        for part in _INDEX_PARTS:  # this process's own: only these pages' entries
+            setattr(indexer, part, {})
+    builder.images = {}
+    _resolve_and_write(builder, docnames)
+    index = None if indexer is None else {part: getattr(indexer, part) for part in _INDEX_PARTS}
+    return index, builder.images
+
+
+def _add_index(indexer, index: dict) -> None:
+    # as feeding the pages one after another would have: entries in page order
+    for part in ("_titles", "_filenames", "_all_titles", "_index_entries"):
+        getattr(indexer, part).update(index[part])
+    for part in ("_mapping", "_title_mapping"):
+        mapping = getattr(indexer, part)
+        for word, pages in index[part].items():
+            mapping.setdefault(word, set()).update(pages)
+
+
+def _write_in_shares(app: Sphinx, docnames: Sequence[str], processes: int) -> None:
+    """Resolve, index and write ``docnames`` in one contiguous share per process, the
+    main process's first; then add the workers' index entries and images in order."""
+    builder, env = app.builder, app.env
+    first, *rest = docnames
+    # the main process writes the first page alone: the caches every worker inherits
+    _write_docname(first, env=env, builder=builder, tags=builder.tags)
+    size = -(-len(rest) // processes)
+    own_share, *worker_shares = [rest[i : i + size] for i in range(0, len(rest), size)]
+    results: dict[str, tuple[dict | None, dict]] = {}  # by each share's first page
+
+    def keep(share: list[str], result: tuple[dict | None, dict]) -> None:
+        results[share[0]] = result
+
+    workers = ParallelTasks(max(len(worker_shares), 1))
+    try:
+        for share in worker_shares:
+            workers.add_task(partial(_write_share, builder), share, keep)
+        _resolve_and_write(
+            builder,
+            status_iterator(
+                own_share, __("writing output... "), "darkgreen", len(own_share), app.verbosity
+            ),
+        )
+    except BaseException:
+        workers.terminate()
+        raise
+    workers.join()
+    for share in worker_shares:
+        index, images = results.pop(share[0])
+        if index is not None:
+            _add_index(builder.indexer, index)
+        builder.images.update(images)
+    from ..exports.files import note_written  # the exports import this module
+
+    for docname in rest:
+        note_written(app, docname)
+
+
 @when_on("parallel")
 def _write_aggregate_pages_first(app: Sphinx) -> None:
     # Sphinx's write_documents hands its sorted pages to this method
@@ -158,6 +253,10 @@ def _write_aggregate_pages_first(app: Sphinx) -> None:
     write_parallel = builder._write_parallel
 
     def write_in_order(docnames: Sequence[str], nproc: int) -> None:
+        if len(docnames) > 1 and not reads_few_pages(app):
+            # nproc: Sphinx's workers, one per process here (_one_writer_per_process)
+            _write_in_shares(app, docnames, nproc)
+            return
         if reads_few_pages(app):
             docnames = _aggregate_pages_first(app.env, docnames)
         write_parallel(docnames, nproc)
