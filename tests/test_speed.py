@@ -13,14 +13,17 @@ import weakref
 
 import pytest
 from docutils import nodes
+from myst_parser.mdit_to_docutils import base as myst_base
+from sphinx.builders import html as html_builder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
 from sphinx.events import EventManager
 from sphinx.testing.util import SphinxTestApp
+from sphinx.util import docutils as sphinx_docutils
 from sphinx_needs.directives.need import purge_needs
 
 from anchor_sop.render import trace_list
-from anchor_sop.speed import SPEEDUPS
+from anchor_sop.speed import SPEEDUPS, assets, settings
 from anchor_sop.speed.tables import cut_apart, made_when_written
 from conftest import copy_site, site_pages, warnings_of, write_pages
 
@@ -92,6 +95,12 @@ def test_with_the_speedups_off_the_build_uses_sphinxs_own_parts(built_pair):
     assert type(stock.env) is BuildEnvironment
     assert type(stock.builder) is StandaloneHTMLBuilder
     assert "_write_parallel" not in vars(stock.builder)
+    assert "create_translator" not in vars(stock.builder)
+    assert "create_translator" in vars(_site.builder)
+    # module functions swapped while a build with the speedups reads or writes, put back
+    assert sphinx_docutils._get_settings is settings._SPHINX_GET_SETTINGS
+    assert myst_base.make_document is settings._MYST_MAKE_DOCUMENT
+    assert html_builder._file_checksum is assets._SPHINX_CHECKSUM
     # sphinx-needs' own purge handler: the purge speedup's is in its place when on
     assert purge_needs in purgers(stock)
     assert purge_needs not in purgers(_site)
@@ -221,6 +230,29 @@ def test_parallel_build_writes_the_same_pages(site, tmp_path):
         if (site.outdir / page).read_bytes() != (parallel.outdir / page).read_bytes()
     ]
     assert different == []
+
+
+def test_each_page_read_gets_settings_of_its_own(make_app, tmp_path):
+    """The settings speedup makes docutils' settings once and copies them per page:
+    a file one page includes is that page's dependency alone."""
+    srcdir = tmp_path / "src"
+    write_pages(
+        srcdir,
+        {
+            "index": "# Home\n\n```{toctree}\nincluding\nplain\n```\n",
+            "including": "# Including\n\n```{include} part.txt\n```\n",
+            "plain": "# Plain\n\nNothing included.\n",
+        },
+    )
+    (srcdir / "part.txt").write_text("Included words.\n")
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    app.cleanup()
+    assert warnings_of(app) == []
+    assert "settings" in app.anchor_sop_speedups
+    assert {p.name for p in app.env.dependencies["including"]} == {"part.txt"}
+    assert "plain" not in app.env.dependencies
+    assert "Included words." in (app.outdir / "including.html").read_text()
 
 
 def test_pages_written_in_shares_are_those_of_a_serial_build(make_app, tmp_path):

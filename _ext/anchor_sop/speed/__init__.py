@@ -14,6 +14,9 @@ switch and the releases it is tested with (:mod:`.switch`):
   the writing in an edit;
 - :mod:`.purge`: ``purge``, sphinx-needs asked to purge only pages read before;
 - :mod:`.stemmer`: ``stemmer``, the search index's stems remembered across pages;
+- :mod:`.settings`: ``settings``, docutils' settings made once per build for reading;
+- :mod:`.assets`: ``checksums``, each asset's checksum looked up once per build;
+- :mod:`.translators`: ``translators``, the nodes' HTML handlers set on one class;
 - :mod:`.navigation`: ``navigation``, furo's sidebar once per build;
 - :mod:`.tables` and :mod:`.rowcache`: ``tables``, table rows written from
   their cells and kept between builds;
@@ -37,6 +40,7 @@ __all__ = ["SPEEDUPS", "is_on", "setup_speed"]
 def setup_speed(app: Sphinx) -> None:
     # imported here: the logic imports this package's small surface while it loads,
     # and the speedups import the logic they speed up
+    from .assets import setup_assets
     from .collector import setup_collector
     from .envsave import setup_envsave
     from .events import setup_events
@@ -44,10 +48,12 @@ def setup_speed(app: Sphinx) -> None:
     from .needs_json import setup_needs_json
     from .parallel import setup_parallel
     from .purge import setup_purge
+    from .settings import setup_settings
     from .stemmer import setup_stemmer
     from .switch import setup_switch
     from .tables import setup_tables
     from .templates import setup_templates
+    from .translators import setup_translators
 
     setup_switch(app)
     setup_events(app)
@@ -56,6 +62,9 @@ def setup_speed(app: Sphinx) -> None:
     setup_parallel(app)
     setup_purge(app)
     setup_stemmer(app)
+    setup_settings(app)
+    setup_assets(app)
+    setup_translators(app)
     setup_navigation(app)
     setup_needs_json(app)
     setup_tables(app)

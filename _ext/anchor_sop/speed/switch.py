@@ -88,6 +88,21 @@ SPEEDUPS: dict[str, Speedup] = {
             {"sphinx": SPHINX},
         ),
         Speedup(
+            "settings",
+            "docutils' settings for the pages read made once per build, a copy per page",
+            {"sphinx": SPHINX, "docutils": ">=0.21,<0.24", "myst-parser": ">=4,<6"},
+        ),
+        Speedup(
+            "checksums",
+            "each stylesheet's and script's checksum looked up once per build",
+            {"sphinx": SPHINX},
+        ),
+        Speedup(
+            "translators",
+            "the HTML translator's handlers for the extensions' nodes set on one class",
+            {"sphinx": SPHINX},
+        ),
+        Speedup(
             "navigation",
             "furo's sidebar computed once per build and written per page",
             {"sphinx": SPHINX, "furo": "==2025.12.19", "beautifulsoup4": ">=4.12,<5"},
