@@ -26,8 +26,9 @@ too. Sphinx resolves every page in the main process (loading its doctree,
 its post-transforms, feeding the search index) and hands each worker
 resolved pages to write; at 10,000 record pages the main process took twice
 as long to resolve them as the workers to write them, so they waited for it.
-Here each worker resolves, indexes and writes a chunk of pages, and sends back
-what the main process keeps of them: the search index's entries for its
+Here each process, the main one too, resolves, indexes and writes one
+contiguous share of the pages, and each worker sends back what the main
+process keeps of them: the search index's entries for its
 pages and the images they use. The main process adds them in Sphinx's order
 of the pages, so the index is the same (a test compares it).
 

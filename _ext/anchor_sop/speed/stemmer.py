@@ -1,10 +1,10 @@
 """The search index's stemmer remembers each word it has stemmed.
 
 Sphinx stems every word of a page as it feeds the page to the search index,
-remembering the words of that page only; it feeds in the main process, one
-page after another, while the workers wait for the pages. A site's pages share
-most of their words (thousands of records, each with the same field names), so
-stemming was a sixth of a large build's main process. Here the search
+remembering the words of that page only, and each process feeds its pages one
+after another. A site's pages share most of their words (thousands of records,
+each with the same field names), so stemming was a sixth of a large build's
+main process. Here the search
 language's ``stem`` of the build's index remembers every word across pages.
 A stem depends on the word alone, so the index is the same (a test compares
 ``searchindex.js`` with the speedup on and off).

@@ -90,7 +90,7 @@ SPEEDUPS: dict[str, Speedup] = {
         Speedup(
             "settings",
             "docutils' settings for the pages read made once per build, a copy per page",
-            {"sphinx": SPHINX, "docutils": ">=0.21,<0.24", "myst-parser": ">=4,<6"},
+            {"sphinx": SPHINX, "docutils": ">=0.21,<0.24", "myst-parser": ">=5.2,<5.3"},
         ),
         Speedup(
             "checksums",
