@@ -91,5 +91,6 @@ def setup(app: Sphinx) -> dict:
         "version": __version__,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        "env_version": 5,
+        # read again when what a read stores changes (now: records are orphans)
+        "env_version": 6,
     }

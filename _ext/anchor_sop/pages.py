@@ -97,8 +97,6 @@ def check_in_toctree(app: Sphinx, env: BuildEnvironment) -> None:
             or docname == app.config.root_doc
             or docname in included
             or "orphan" in env.metadata[docname]
-            # a record is reached from its register, not the navigation
-            or docname.startswith(f"{RECORDS_FOLDER}/")
         ):
             continue
         index = _section_index(env, docname, app.config.root_doc)
@@ -109,6 +107,15 @@ def check_in_toctree(app: Sphinx, env: BuildEnvironment) -> None:
             "The page is in no toctree, so the navigation does not reach it",
             f"list '{entry}' in the toctree of {source_place(env, index, None)}",
         )
+
+
+def mark_records_orphan(app: Sphinx, doctree: nodes.document) -> None:
+    """At ``doctree-read``: a record is reached from its register, not the
+    navigation, so its page is an orphan (Sphinx's ``orphan`` metadata, as if the
+    file said so), which neither Sphinx nor :func:`check_in_toctree` reports."""
+    env = app.env
+    if env.docname.startswith(f"{RECORDS_FOLDER}/"):
+        env.metadata[env.docname]["orphan"] = ""
 
 
 def _section_index(env: BuildEnvironment, docname: str, root: str) -> str:
@@ -132,4 +139,6 @@ def setup_pages(app: Sphinx) -> None:
     app.connect("config-inited", _replace_sphinx_warnings)
     # after the directives have recorded the page's documents
     app.connect("doctree-read", check_page_structure)
+    # after Sphinx's metadata collector, which sets the page's metadata anew
+    app.connect("doctree-read", mark_records_orphan, priority=900)
     app.connect("env-check-consistency", check_in_toctree)

@@ -131,9 +131,17 @@ class Records:
     def __init__(self, records: Iterable[Record]) -> None:
         self.by_id = {r.need_id: r for r in records}
         self.evidence = [r for r in self.by_id.values() if not r.example]
-        self.systems = {
-            r.need_id: r for r in self.evidence if r.kind == MANAGED_SYSTEM_KIND.directive
-        }
+        #: A record's place in the records' order (every population keeps it).
+        self.order = {record.need_id: i for i, record in enumerate(self.evidence)}
+        # grouped once: every rule of a kind, and every checklist-verified rule, asks
+        self.of_kind: dict[str, list[Record]] = {}
+        self.answering: dict[str, list[Record]] = {}
+        for record in self.evidence:
+            self.of_kind.setdefault(record.kind, []).append(record)
+            if record.kind == CHECKLIST_RUN.directive:
+                for item_id in dict.fromkeys(r.item_id for r in record.results):
+                    self.answering.setdefault(item_id, []).append(record)
+        self.systems = {r.need_id: r for r in self.of_kind.get(MANAGED_SYSTEM_KIND.directive, [])}
         # each field read once: every rule of a kind reads its records' dates
         self._moments: dict[tuple[str, str], Moment | None] = {}
 
@@ -240,12 +248,9 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
     kind = KINDS[requirement.kind]
     population = [
         r
-        for r in records.evidence
-        if r.kind == requirement.kind
-        and (
-            not requirement.where_field
-            or r.values.get(requirement.where_field) in requirement.where_values
-        )
+        for r in records.of_kind.get(requirement.kind, [])
+        if not requirement.where_field
+        or r.values.get(requirement.where_field) in requirement.where_values
     ]
     population.sort(key=lambda r: (records.date_of(r) or date.min, r.need_id))
     findings = []
@@ -274,8 +279,11 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
 def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: date):
     findings = []
     if c.what == "before_system" or c.per_system:
+        by_system: dict[str, list[Record]] = {}
+        for record in counting:
+            by_system.setdefault(record.values.get("system", ""), []).append(record)
         groups = {
-            system_id: [r for r in counting if r.values.get("system") == system_id]
+            system_id: by_system.get(system_id, [])
             for system_id, system in sorted(records.systems.items())
             if system.values.get("status") == "managed"
         }
@@ -341,13 +349,10 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
 
 def _checklist_operation(records: Records, rule_id: str, item_ids: list[str], today: date):
     items = set(item_ids)
+    answering = {run.need_id: run for i in item_ids for run in records.answering.get(i, [])}
     population, findings = [], []
-    for run in records.evidence:
-        if run.kind != CHECKLIST_RUN.directive:
-            continue
+    for run in sorted(answering.values(), key=lambda run: records.order[run.need_id]):
         answers = [r for r in run.results if r.item_id in items]
-        if not answers:
-            continue
         population.append(run)
         for answer in answers:
             if answer.result == "failed":
