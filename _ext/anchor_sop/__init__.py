@@ -91,6 +91,6 @@ def setup(app: Sphinx) -> dict:
         "version": __version__,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
-        # read again when what a read stores changes (now: records are orphans)
+        # raised when what a read stores changes, so an existing environment is read again
         "env_version": 6,
     }
