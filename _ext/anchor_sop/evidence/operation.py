@@ -144,6 +144,7 @@ class Records:
         self.systems = {r.need_id: r for r in self.of_kind.get(MANAGED_SYSTEM_KIND.directive, [])}
         # each field read once: every rule of a kind reads its records' dates
         self._moments: dict[tuple[str, str], Moment | None] = {}
+        self._days: dict[str, date | None] = {}
 
     def moment(self, record: Record, name: str) -> Moment | None:
         """The date or date and time of ``name``; a linked record's own date."""
@@ -167,8 +168,11 @@ class Records:
         return None
 
     def date_of(self, record: Record) -> date | None:
-        moment = self.moment(record, KINDS[record.kind].date_field)
-        return day_of(moment) if moment is not None else None
+        """The day of the record's date field (asked by every rule of its kind)."""
+        if record.need_id not in self._days:
+            moment = self.moment(record, KINDS[record.kind].date_field)
+            self._days[record.need_id] = day_of(moment) if moment is not None else None
+        return self._days[record.need_id]
 
     def finding(self, rule_id: str, record: Record, text: str, today: date) -> Finding:
         """A finding ``record`` shows, on its day (today for an undated one)."""

@@ -29,12 +29,14 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
     meant: set[str] = set()
     for link, spec in NEED_LINKS.items():
         allowed = spec["target_types"]
-        candidates = sorted(need_id for need_id, n in needs.items() if n["type"] in allowed)
+        candidates = None  # the IDs a mistyped one may be close to: sought for a mistake only
         for need_id, need in needs.items():
             for target_id in sorted(need[link] or []):
                 place = _place(env, need, link)
                 target = needs.get(target_id)
                 if target is None:
+                    if candidates is None:
+                        candidates = sorted(i for i, n in needs.items() if n["type"] in allowed)
                     close = difflib.get_close_matches(target_id, candidates, n=2, cutoff=CLOSE)
                     guess = close[0] if len(close) == 1 else None
                     if guess is not None:
