@@ -12,8 +12,10 @@ checks that another page shows the edit), and the peak memory (RSS) of the
 cold build; then the cold and edit builds again with every speedup off
 (``-D anchor_speedups=0``), the "off" columns. "Preview edit" is the same edit
 rebuilt as ``nox -s serve``
-rebuilds it: serially, in a child forked from a process that has loaded what
-a build imports (``anchor_sop.preview``). Each figure is the median of
+rebuilds it: serially, from the standby set up after the last build, forked
+from a process that has loaded what a build imports (``anchor_sop.preview``;
+each edit is made once the standby waits, as it does about a second after a
+build, before a person saves again). Each figure is the median of
 ``--runs`` runs; each cold build is followed by ``EDITS_PER_BUILD`` edits,
 and as many preview edits are made, so the edit figures, the cheapest to
 measure and the tightest targets, are medians of several runs at any size.
@@ -40,7 +42,7 @@ from pathlib import Path
 from corpus import REPO, add_one_record, edit_one_rule, write_corpus, write_records
 
 sys.path.insert(0, str(REPO / "_ext"))
-from anchor_sop.preview import build_in_child
+from anchor_sop.preview import WarmBuilds
 
 QUICK_SIZES = [1000]
 FULL_SIZES = [1000, 5000, 20000]
@@ -106,14 +108,26 @@ def needs_built(out: Path) -> int:
     return len(data["versions"][data["current_version"]]["needs"])
 
 
-def preview_build(src: Path, out: Path, confdir: Path) -> float:
-    """One build as ``nox -s serve`` runs it (serial, forked from a warm process)."""
+def preview_edits(src: Path, out: Path, confdir: Path, edit, count: int) -> list[float]:
+    """``count`` edits rebuilt as ``nox -s serve`` rebuilds them: the seconds of each."""
     args = ["-q", "-W", "--keep-going", "-c", str(confdir), "-d", str(out / ".doctrees")]
-    start = time.perf_counter()
-    code = build_in_child([*args, str(src), str(out)])
-    seconds = time.perf_counter() - start
-    if code != 0:
-        raise SystemExit(f"preview build of {src} failed (exit code {code})")
+    builds = WarmBuilds([*args, str(src), str(out)])
+    seconds = []
+    try:
+        builds.build()  # no-op: loads what a build imports, as the preview does
+        for _ in range(count):
+            if not builds.ready(timeout=600):
+                raise SystemExit(f"the preview's standby of {src} did not set itself up")
+            check = edit()
+            start = time.perf_counter()
+            code = builds.build()
+            seconds.append(time.perf_counter() - start)
+            if code != 0 or not builds.from_standby:
+                raise SystemExit(f"preview build of {src} failed (exit code {code})")
+            if check is not None:
+                check(out)
+    finally:
+        builds.close()
     return seconds
 
 
@@ -139,12 +153,7 @@ def measure(name: str, src: Path, confdir: Path, runs: int, edit) -> dict:
                 if check is not None:
                     check(out)
     out = Path(on)
-    preview_build(src, out, confdir)  # no-op: loads what a build imports, as the preview does
-    for _ in range(EDITS_PER_BUILD * runs):
-        check = edit()
-        figures["preview"].append(preview_build(src, out, confdir))
-        if check is not None:
-            check(out)
+    figures["preview"] = preview_edits(src, out, confdir, edit, EDITS_PER_BUILD * runs)
     needs = needs_built(out)
     shutil.rmtree(on, ignore_errors=True)
     shutil.rmtree(off, ignore_errors=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from anchor_sop.preview import build_in_child
+from anchor_sop.preview import WarmBuilds, build_in_child, pages_only
 from conftest import EXT, copy_site, serving, site_pages, warnings_of, write_pages
 from test_errors import CHECKLIST
 
@@ -38,9 +38,9 @@ def test_a_warm_build_writes_the_site_a_fresh_process_writes(site, tmp_path):
     assert different == []
 
 
-def test_the_preview_keeps_installed_modules_and_drops_the_projects(tmp_path):
-    """Run in a fresh interpreter: what it had loaded before the build is known."""
-    srcdir = tmp_path / "src"
+def stamp_project(srcdir: Path) -> Path:
+    """A project whose own extension, ``stamp.py`` (returned), writes its STAMP into
+    ``stamp.txt`` at the end of each build: which code a build ran is known."""
     write_pages(srcdir, {"page": "# Page\n\nText.\n"})
     (srcdir / "conf.py").write_text(
         (srcdir / "conf.py").read_text()
@@ -53,6 +53,13 @@ def test_the_preview_keeps_installed_modules_and_drops_the_projects(tmp_path):
         ".write_text(STAMP))\n"
         "STAMP = 'first'\n"
     )
+    return stamp
+
+
+def test_the_preview_keeps_installed_modules_and_drops_the_projects(tmp_path):
+    """Run in a fresh interpreter: what it had loaded before the build is known."""
+    srcdir = tmp_path / "src"
+    stamp = stamp_project(srcdir)
     script = f"""
 import json, sys
 sys.path[:0] = [{str(EXT)!r}, {str(srcdir)!r}]
@@ -75,6 +82,91 @@ print(json.dumps([codes, loaded, [n for n in loaded if not is_installed(sys.modu
     assert {"myst_parser.parsers.mdit", "markdown_it.main", "a11y_pygments"} <= set(loaded)
     assert loaded_from_the_project == []
     assert (tmp_path / "out" / "stamp.txt").read_text() == "second"
+
+
+RESTORE_TEST = """# Restore test of Cerberus
+
+:::{restore-test} RT-001
+:system: SYS-01
+:tested-on: 2026-11-30
+:backup: Restic snapshot of 2026-11-29 (database)
+:result: pass
+:integrity-verified: yes
+:tested-by: Operator
+:::
+"""
+
+
+def test_a_rebuild_from_the_standby_writes_what_a_fresh_child_writes(tmp_path):
+    """The same builds (the site, then a record added), one through the standby and
+    one through fresh children: every page, the search index and needs.json agree."""
+    srcdir = copy_site(tmp_path / "source")
+    builds = WarmBuilds(sphinx_args(srcdir, tmp_path / "standby", "-W", "--keep-going"))
+    try:
+        assert builds.build() == 0
+        assert builds.from_standby is False  # the first build has no standby to go on from
+        assert build_in_child(sphinx_args(srcdir, tmp_path / "fresh")) == 0
+        assert builds.ready(timeout=120)
+        (srcdir / "records" / "restore-tests" / "RT-001.md").write_text(RESTORE_TEST)
+        assert builds.build() == 0
+        assert builds.from_standby is True
+    finally:
+        builds.close()
+    assert build_in_child(sphinx_args(srcdir, tmp_path / "fresh")) == 0
+    standby, fresh = tmp_path / "standby", tmp_path / "fresh"
+    # the standby was set up before the record was written, and still shows it
+    assert "RT-001" in (standby / "records" / "systems" / "SYS-01.html").read_text()
+    pages = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*.html"))
+    assert "records/restore-tests/RT-001.html" in pages
+    different = [
+        page
+        for page in [*pages, "searchindex.js", "needs.json"]
+        if (fresh / page).read_bytes() != (standby / page).read_bytes()
+    ]
+    assert different == []
+
+
+def test_a_change_to_code_discards_the_standby(tmp_path):
+    """A fresh child sets itself up after the change: the edited extension applies."""
+    srcdir = tmp_path / "src"
+    stamp = stamp_project(srcdir)
+    out = tmp_path / "out"
+    builds = WarmBuilds(sphinx_args(srcdir, out))
+    try:
+        assert builds.build() == 0
+        assert builds.ready(timeout=60)  # set up with the first stamp.py
+        stamp.write_text(stamp.read_text().replace("'first'", "'second'"))
+        assert not pages_only([stamp])
+        assert builds.build(fresh=True) == 0
+        assert builds.from_standby is False
+    finally:
+        builds.close()
+    assert (out / "stamp.txt").read_text() == "second"
+
+
+def test_only_saved_pages_go_on_from_the_standby():
+    assert pages_only([Path("source/records/incidents/INC-001.md")])
+    assert not pages_only([Path("source/page.md"), Path("conf.py")])
+    assert not pages_only([Path("_ext/anchor_sop/templates/layout.html")])
+    assert not pages_only([])  # the first build: nothing saved, nothing set up yet
+
+
+def test_a_standby_that_ended_gives_way_to_a_fresh_child(tmp_path):
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"page": "# Page\n\nThe first text.\n"})
+    out = tmp_path / "out"
+    builds = WarmBuilds(sphinx_args(srcdir, out))
+    try:
+        assert builds.build() == 0
+        assert builds.ready(timeout=60)
+        builds._standby._process.kill()  # as when its set-up fails: it is gone
+        builds._standby._process.join()
+        (srcdir / "page.md").write_text("# Page\n\nThe edited text.\n")
+        assert builds.build() == 0
+        assert builds.from_standby is False
+    finally:
+        builds.close()
+    assert "The edited text." in (out / "page.html").read_text()
 
 
 def test_a_failed_warm_build_returns_its_exit_code(tmp_path):

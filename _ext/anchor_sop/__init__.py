@@ -31,6 +31,7 @@ from .lifecycle import setup_lifecycle
 from .needs_model import configure_needs
 from .pages import setup_pages
 from .preview_banner import setup_preview_banner
+from .preview_standby import setup_preview_standby
 from .render import setup_render
 from .speed import setup_speed
 from .store import setup_store
@@ -87,6 +88,7 @@ def setup(app: Sphinx) -> dict:
     setup_changes(app)
     setup_pdf(app)
     setup_preview_banner(app)
+    setup_preview_standby(app)
     return {
         "version": __version__,
         "parallel_read_safe": True,
