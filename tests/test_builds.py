@@ -233,6 +233,17 @@ def test_a_toctree_page_is_rewritten_only_when_its_toctree_shows_something_new(m
     toctree = BeautifulSoup((tmp_path / "src/_build/html/index.html").read_text(), "html.parser")
     assert "Backups" in toctree.select_one("article .toctree-wrapper").get_text()
 
+    # a page no toctree lists (a record) is not in the tree: the toctree pages stay
+    (srcdir / "aside.md").write_text("---\norphan: true\n---\n\n# Aside\n\nText.\n")
+    titled = (srcdir / "policy.md").read_text()
+    (srcdir / "policy.md").write_text(titled.replace("Keep 7 daily", "Keep 7  daily"))
+    orphan_added = build()
+    assert {"aside.html", "policy.html"} <= rewritten(title_edit, orphan_added)
+    assert "index.html" not in rewritten(title_edit, orphan_added)
+    (srcdir / "policy.md").write_text(titled)
+    aside = BeautifulSoup((tmp_path / "src/_build/html/aside.html").read_text(), "html.parser")
+    assert "Backups" in aside.select_one(".sidebar-tree").get_text()
+
     def interrupt_on_policy(_app, pagename, *_args) -> None:
         if pagename == "policy":
             raise KeyboardInterrupt  # Sphinx keeps its environment, unlike on an error

@@ -10,9 +10,10 @@ An entry off the path to the page is written once per folder of pages and
 reused: a page costs its path, not the whole tree.
 
 The tree read is kept for the next build (in the doctree folder, per
-builder), under a digest of what furo's tree is made from: every page's table
-of contents and title, the toctrees, section numbers, tags, the builder, the
-versions and this package's source. A build in which none of them changed (an
+builder), under a digest of what furo's tree is made from: the table of
+contents and title of every page the root page's toctrees reach (a record
+page no toctree lists is not in the tree), the toctrees, section numbers,
+tags, the builder, the versions and this package's source. A build in which none of them changed (an
 edit of a page's body) takes the kept tree instead of resolving the whole
 toctree again. Each page's table of contents and
 title enter the digest as text, kept with the environment and made again only
@@ -200,6 +201,7 @@ def _items(builder, root: str, ul: Tag, depth: int) -> list[NavItem]:
 def _inputs_digest(app: Sphinx) -> str:
     """A digest of everything furo's tree is made from (see the module's docstring)."""
     env = app.env
+    reachable = _in_the_tree(env, app.config.root_doc)
     inputs = (
         FURO_TOCTREE_ARGS,
         app.config.root_doc,
@@ -209,9 +211,25 @@ def _inputs_digest(app: Sphinx) -> str:
         code_version(),
         sorted(env.toctree_includes.items()),
         sorted(env.toc_secnumbers.items()),
-        [(name, *texts) for name, texts in sorted(env.anchor_sop_toc_texts.items())],
+        # a page the root's toctrees do not reach (a record, an orphan) is not in the tree
+        [
+            (name, *texts)
+            for name, texts in sorted(env.anchor_sop_toc_texts.items())
+            if name in reachable
+        ],
     )
     return hashlib.sha256(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def _in_the_tree(env: BuildEnvironment, root: str) -> set[str]:
+    """The pages the root page's toctrees reach, through each page's own toctrees."""
+    reached, waiting = set(), [root]
+    while waiting:
+        docname = waiting.pop()
+        if docname not in reached:
+            reached.add(docname)
+            waiting.extend(env.toctree_includes.get(docname, ()))
+    return reached
 
 
 def _note_toc_texts(app: Sphinx, env: BuildEnvironment) -> list[str]:
