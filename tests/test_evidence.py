@@ -697,6 +697,71 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     assert "RT-001" in (again.outdir / "records/incidents/INC-001.html").read_text()
 
 
+#: A second policy page: its one rule reads security reviews alone.
+SECURITY_POLICY = (
+    POLICY[: POLICY.index("## Policy")]
+    .replace("# Restore Testing Policy", "# Security Monitoring Policy")
+    .replace(":id-prefix: RTP", ":id-prefix: SMP")
+    + """## Policy
+
+:::{rule} Weekly security review
+:id: SMP-01
+:evidence: security-review
+:requires: every 1 week
+Review the security events every week.
+:::
+
+## Exceptions
+
+None.
+"""
+)
+
+
+def security_review(number: int, day: str) -> str:
+    return (
+        f"# Security review {number}\n\n:::{{security-review}} SRV-{number:03d}\n"
+        f":reviewed-on: {day}\n:by: Operator\n:findings: Nothing new.\n:::\n"
+    )
+
+
+def test_a_record_rewrites_the_policy_pages_whose_rules_read_its_kind(
+    make_app, tmp_path, monkeypatch
+):
+    """A policy page follows the records its rules read (their kind, the kinds those
+    link to, checklist runs and systems): a restore test leaves a page of security
+    review rules as it was; a security review rewrites it."""
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    srcdir = tmp_path / "src"
+    pages = {
+        **PAGES,
+        "security": SECURITY_POLICY,
+        "records/security-reviews/SRV-001": security_review(1, "2026-04-17"),
+    }
+    write_pages(srcdir, pages)
+
+    def build() -> dict[str, int]:
+        app = make_app("html", srcdir=srcdir)
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+        assert warnings_of(app) == []
+        return {p: (app.outdir / f"{p}.html").stat().st_mtime_ns for p in ("policy", "security")}
+
+    first = build()
+    edited = _at(RESTORE_TEST, ":result: pass", ":result: fail\n:incident: INC-001")
+    (srcdir / "records/restore-tests/RT-001.md").write_text(edited)
+    restore_edit = build()
+    assert restore_edit["policy"] != first["policy"]
+    assert restore_edit["security"] == first["security"]
+    (srcdir / "records/security-reviews/SRV-002.md").write_text(security_review(2, "2026-04-18"))
+    review_added = build()
+    assert review_added["security"] != restore_edit["security"]
+    page = (srcdir / "_build/html/security.html").read_text()
+    assert "2 record(s), latest 2026-04-18" in page
+
+
 def test_the_changes_report_lists_records_and_rules_made_not_verifiable(
     build, tmp_path, monkeypatch
 ):

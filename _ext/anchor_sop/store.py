@@ -134,8 +134,8 @@ class DocStore:
     shows: frozenset[str] = frozenset()
     #: What of every page the page depends on without being a page drawn from every
     #: page (the exports do not follow it): a policy page's rules show how they
-    #: operate (every record, every rule's evidence); a record page, what the rules
-    #: find in it (the evidence; the records it names are links).
+    #: operate (the records each one reads, every rule's evidence); a record page,
+    #: what the rules find in it (the evidence; the records it names are links).
     follows: frozenset[str] = frozenset()
     #: What each rule of the page requires of records: rule ID -> (evidence, requires).
     evidence: dict[str, tuple[str, str]] = field(default_factory=dict)

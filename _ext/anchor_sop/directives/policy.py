@@ -21,12 +21,14 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import option_line, report
 from ..documents import DocumentDirective, document_fields, page_title
+from ..evidence.kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND
 from ..evidence.requirements import RequirementError, parse_requirement
 from ..fingerprint import fingerprint
 from ..model import (
     EVIDENCE,
     EXEMPTS,
     FINGERPRINT,
+    NEED_LINKS,
     NOT_VERIFIABLE,
     REQUIRES,
     RULE,
@@ -36,7 +38,7 @@ from ..model import (
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import need_body, need_title, permalink, placeholder
 from ..store import EVIDENCE as EVIDENCE_SHOWN
-from ..store import RECORDS, doc_store
+from ..store import doc_store, records_of
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
@@ -146,9 +148,9 @@ class RuleDirective(SphinxDirective):
             operation = rule_operation(need_id=need_id)
             self.set_source_info(operation)
             container += operation
-            # every rule shows how it operates: its page follows the records
+            # every rule shows how it operates: its page follows the records it reads
             store = doc_store(self.env, self.env.docname)
-            store.follows = RECORDS | {EVIDENCE_SHOWN}
+            store.follows |= {EVIDENCE_SHOWN} | records_followed(fields.get(EVIDENCE, ""))
             if EVIDENCE in fields:
                 store.evidence[need_id] = (fields[EVIDENCE], fields[REQUIRES])
                 store.evidence_lines[need_id] = option_line(self, "evidence")
@@ -185,6 +187,25 @@ class RuleDirective(SphinxDirective):
             )
             return {}
         return {EVIDENCE: evidence, REQUIRES: requires}
+
+
+#: What a rule's operating evidence shows of the records, whatever it names: the
+#: checklist runs answering the items that verify it (written on other pages), and the
+#: managed systems (whom a per-system requirement concerns, named in its findings).
+FOLLOWED_BY_EVERY_RULE = frozenset(
+    records_of(kind.directive) for kind in (CHECKLIST_RUN, MANAGED_SYSTEM_KIND)
+)
+
+
+def records_followed(evidence: str) -> frozenset[str]:
+    """What of the records a rule with ``:evidence: evidence`` (checked) shows: the
+    records of its kind and of the kinds they link to (a requirement reads a linked
+    record's date: an incident's postmortem)."""
+    if not evidence:
+        return FOLLOWED_BY_EVERY_RULE
+    kind = KINDS[evidence.split(maxsplit=1)[0]]
+    linked = {NEED_LINKS[f.link]["target_types"][0] for f in kind.fields if f.link}
+    return FOLLOWED_BY_EVERY_RULE | {records_of(k) for k in {kind.directive, *linked}}
 
 
 class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
