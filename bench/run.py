@@ -122,8 +122,10 @@ def preview_edits(src: Path, out: Path, confdir: Path, edit, count: int) -> list
             start = time.perf_counter()
             code = builds.build()
             seconds.append(time.perf_counter() - start)
-            if code != 0 or not builds.from_standby:
+            if code != 0:
                 raise SystemExit(f"preview build of {src} failed (exit code {code})")
+            if not builds.from_standby:
+                raise SystemExit(f"the preview built {src} afresh, not from its standby")
             if check is not None:
                 check(out)
     finally:

@@ -14,6 +14,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .evidence.kinds import KINDS
+from .model import NEED_LINKS
 
 
 @dataclass
@@ -115,6 +116,13 @@ EVIDENCE = "evidence"
 def records_of(kind: str) -> str:
     """What a page shows of the records of ``kind`` on every page."""
     return f"records:{kind}"
+
+
+def records_with_named(kind: str) -> frozenset[str]:
+    """What a page showing the records of ``kind`` shows of the records: theirs, and
+    those of the kinds their fields name (a title or a date of the named record)."""
+    named = {t for f in KINDS[kind].fields if f.link for t in NEED_LINKS[f.link]["target_types"]}
+    return frozenset(records_of(k) for k in {kind, *named})
 
 
 RECORDS = frozenset(records_of(kind) for kind in KINDS)

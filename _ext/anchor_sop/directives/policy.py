@@ -21,14 +21,13 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import option_line, report
 from ..documents import DocumentDirective, document_fields, page_title
-from ..evidence.kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND
+from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..evidence.requirements import RequirementError, parse_requirement
 from ..fingerprint import fingerprint
 from ..model import (
     EVIDENCE,
     EXEMPTS,
     FINGERPRINT,
-    NEED_LINKS,
     NOT_VERIFIABLE,
     REQUIRES,
     RULE,
@@ -38,7 +37,7 @@ from ..model import (
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import need_body, need_title, permalink, placeholder
 from ..store import EVIDENCE as EVIDENCE_SHOWN
-from ..store import doc_store, records_of
+from ..store import doc_store, records_of, records_with_named
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
@@ -199,13 +198,11 @@ FOLLOWED_BY_EVERY_RULE = frozenset(
 
 def records_followed(evidence: str) -> frozenset[str]:
     """What of the records a rule with ``:evidence: evidence`` (checked) shows: the
-    records of its kind and of the kinds they link to (a requirement reads a linked
+    records of its kind and of the kinds they name (a requirement reads a named
     record's date: an incident's postmortem)."""
     if not evidence:
         return FOLLOWED_BY_EVERY_RULE
-    kind = KINDS[evidence.split(maxsplit=1)[0]]
-    linked = {NEED_LINKS[f.link]["target_types"][0] for f in kind.fields if f.link}
-    return FOLLOWED_BY_EVERY_RULE | {records_of(k) for k in {kind.directive, *linked}}
+    return FOLLOWED_BY_EVERY_RULE | records_with_named(evidence.split(maxsplit=1)[0])
 
 
 class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)

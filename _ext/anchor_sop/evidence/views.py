@@ -26,7 +26,7 @@ from ..charts import grid_chart
 from ..diagnostics import report
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
-from ..model import FINDINGS_CSV, NEED_LINKS, POPULATION_CSV
+from ..model import FINDINGS_CSV, POPULATION_CSV
 from ..render import (
     RESOLVE_EVENT,
     id_badge,
@@ -37,7 +37,7 @@ from ..render import (
     simple_table,
     state_badge,
 )
-from ..store import EVIDENCE, RECORDS, doc_store, records_of
+from ..store import EVIDENCE, RECORDS, doc_store, records_with_named
 from .kinds import KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
 from .operation import OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
@@ -159,13 +159,7 @@ class RecordRegisterDirective(SphinxDirective):
             return []
         store = doc_store(self.env, self.env.docname)
         # its kind's records, the records they name (a title is shown), the evidence
-        named = {
-            target
-            for spec in KINDS[kind].fields
-            if spec.link
-            for target in NEED_LINKS[spec.link]["target_types"]
-        }
-        store.shows = store.shows | {records_of(k) for k in {kind, *named}} | {EVIDENCE}
+        store.shows = store.shows | records_with_named(kind) | {EVIDENCE}
         node = record_register(kind=kind)
         self.set_source_info(node)
         return [node]

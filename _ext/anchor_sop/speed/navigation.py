@@ -13,11 +13,11 @@ The tree read is kept for the next build (in the doctree folder, per
 builder), under a digest of what furo's tree is made from: the table of
 contents and title of every page the root page's toctrees reach (a record
 page no toctree lists is not in the tree), the toctrees, section numbers,
-tags, the builder, the versions and this package's source. A build in which none of them changed (an
-edit of a page's body) takes the kept tree instead of resolving the whole
-toctree again. Each page's table of contents and
-title enter the digest as text, kept with the environment and made again only
-for the pages a build read.
+tags, the builder, the versions and this package's source. A build in which
+none of them changed (an edit of a page's body) takes the kept tree instead
+of resolving the whole toctree again. Each page's table of contents and title
+enter the digest as text, kept with the environment and made again only for
+the pages a build read.
 
 With each page it writes, Sphinx writes every page whose toctree lists it,
 for the title the toctree may show. A build that finishes writing records the
