@@ -19,7 +19,7 @@ from sphinx_needs.utils import add_doc
 from .diagnostics import option_line, report, source_place
 from .evidence.kinds import record_need_fields, record_need_types
 from .model import AS_WRITTEN, ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
-from .store import doc_store, stores
+from .store import digest, doc_store, stores
 
 
 def configure_needs(_app: Sphinx, config: Config) -> None:
@@ -138,7 +138,7 @@ def create_need(
     # sphinx-needs post-processes only the documents it knows hold needs
     add_doc(env, env.docname)
     store = doc_store(env, env.docname)
-    store.shown[need_id] = repr((need_type, title, sorted(fields.items())))
+    store.shown[need_id] = digest(repr((need_type, title, sorted(fields.items()))))
     store.lines[need_id] = lineno
     store.links[need_id] = {target for name in NEED_LINKS for target in fields.get(name) or []}
     store.link_lines[need_id] = {

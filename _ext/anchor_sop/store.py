@@ -7,6 +7,7 @@ when the document is re-read and merged back from a worker.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -105,6 +106,12 @@ class Gap:
     target_id: str
 
 
+def digest(text: str) -> bytes:
+    """A short digest of what a page shows, to tell whether it changed: the
+    environment keeps one per need and per page, so it is kept small."""
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
 #: What a page drawn from every page can show of the others (``DocStore.shows``):
 #: their titles and front matter, documents, exceptions, gaps and needs.
 PAGES, DOCUMENTS, EXCEPTIONS, GAPS, NEEDS = "pages", "documents", "exceptions", "gaps", "needs"
@@ -150,9 +157,9 @@ class DocStore:
     #: The line of each rule's ``:evidence:`` (apart: a line that moves changes nothing
     #: other pages show).
     evidence_lines: dict[str, int] = field(default_factory=dict)
-    #: What other pages can show of each need of the page (by ID): type, title,
-    #: fields, links.
-    shown: dict[str, str] = field(default_factory=dict)
+    #: A digest of what other pages can show of each need of the page (by ID):
+    #: type, title, fields, links.
+    shown: dict[str, bytes] = field(default_factory=dict)
     #: The IDs each need of the page links to: the page shows their titles,
     #: their pages show the need.
     links: dict[str, set[str]] = field(default_factory=dict)

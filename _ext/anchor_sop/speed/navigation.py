@@ -16,8 +16,8 @@ page no toctree lists is not in the tree), the toctrees, section numbers,
 tags, the builder, the versions and this package's source. A build in which
 none of them changed (an edit of a page's body) takes the kept tree instead
 of resolving the whole toctree again. Each page's table of contents and title
-enter the digest as text, kept with the environment and made again only for
-the pages a build read.
+enter the digest by a digest of their text, kept with the environment and made
+again only for the pages a build read.
 
 With each page it writes, Sphinx writes every page whose toctree lists it,
 for the title the toctree may show. A build that finishes writing records the
@@ -47,7 +47,7 @@ from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from ..store import pages_purged, pages_read
+from ..store import digest, pages_purged, pages_read
 from .rowcache import code_version, read_kept, write_kept
 from .switch import is_on
 
@@ -213,8 +213,8 @@ def _inputs_digest(app: Sphinx) -> str:
         sorted(env.toc_secnumbers.items()),
         # a page the root's toctrees do not reach (a record, an orphan) is not in the tree
         [
-            (name, *texts)
-            for name, texts in sorted(env.anchor_sop_toc_texts.items())
+            (name, toc)
+            for name, toc in sorted(env.anchor_sop_toc_digests.items())
             if name in reachable
         ],
     )
@@ -232,22 +232,24 @@ def _in_the_tree(env: BuildEnvironment, root: str) -> set[str]:
     return reached
 
 
-def _note_toc_texts(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Each page's table of contents and title as text, for the digest, kept with the
-    environment (``env-get-updated``, before it is saved): only the pages this build
-    read are written out again. A build without the speedup drops them: the next
+def _note_toc_digests(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """A digest of each page's table of contents and title, for the tree's digest, kept
+    with the environment (``env-get-updated``, before it is saved): only the pages
+    this build read are digested again. A build without the speedup drops them: the next
     one with it makes them all anew."""
     if not is_on(app, "navigation"):
-        vars(env).pop("anchor_sop_toc_texts", None)
+        vars(env).pop("anchor_sop_toc_digests", None)
         return []
-    texts: dict[str, tuple[str, str]] = getattr(env, "anchor_sop_toc_texts", {})
-    for docname in pages_purged(app) | (texts.keys() - env.tocs.keys()):
-        texts.pop(docname, None)
-    for docname in env.tocs.keys() - texts.keys():
+    digests: dict[str, bytes] = getattr(env, "anchor_sop_toc_digests", {})
+    for docname in pages_purged(app) | (digests.keys() - env.tocs.keys()):
+        digests.pop(docname, None)
+    for docname in env.tocs.keys() - digests.keys():
         # as text, not pickled: writing a page attaches its neighbours' title nodes
         # to a throwaway document (Sphinx's render_partial), which pickling would take
-        texts[docname] = (env.tocs[docname].pformat(), env.titles[docname].pformat())
-    env.anchor_sop_toc_texts = texts
+        digests[docname] = digest(
+            repr((env.tocs[docname].pformat(), env.titles[docname].pformat()))
+        )
+    env.anchor_sop_toc_digests = digests
     return []
 
 
@@ -340,7 +342,7 @@ def _set_tree(app: Sphinx, pagename, _templatename, context, _doctree) -> None:
 
 def setup_navigation(app: Sphinx) -> None:
     # before the environment is saved (envsave, priority 1000)
-    app.connect("env-get-updated", _note_toc_texts)
+    app.connect("env-get-updated", _note_toc_digests)
     app.connect("write-started", _forget)
     app.connect("write-started", _skip_unchanged_parents)
     # the first page resolved: Sphinx has decided which pages to write

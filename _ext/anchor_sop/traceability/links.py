@@ -22,7 +22,6 @@ white space or an item's criteria rewrites that page alone.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Iterable
 from functools import partial
 from typing import NamedTuple
@@ -52,6 +51,7 @@ from ..store import (
     NEEDS,
     PAGES,
     DocStore,
+    digest,
     pages_read,
     records_of,
     stores,
@@ -170,7 +170,7 @@ class Changes:
         #: The pages rewritten for what changed on the pages read.
         self.rewritten: set[str] = set()
         #: What the purged pages held before: what each need showed, and its links.
-        self.purged: dict[str, tuple[dict[str, str], dict[str, set[str]]]] = {}
+        self.purged: dict[str, tuple[dict[str, bytes], dict[str, set[str]]]] = {}
 
     def note(self, need_ids: set[str], links_to: set[str]) -> None:
         self.needs |= need_ids
@@ -196,9 +196,10 @@ def _note_read(app: Sphinx, _env, docnames: list[str]) -> None:
     changes.read |= set(docnames)
 
 
-def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
+def outside_view(env: BuildEnvironment, docname: str) -> dict[str, bytes]:
     """A digest of each kind of thing other pages show of ``docname`` (not where it
-    says it), by the names of :data:`~anchor_sop.store.EVERYTHING`."""
+    says it), by the names of :data:`~anchor_sop.store.EVERYTHING`; a kind the page
+    shows nothing of is left out (the environment keeps one view per page)."""
     store = stores(env).get(docname) or DocStore()
     # front matter (a section's summary is on the landing page); not MyST's word count
     metadata = env.metadata.get(docname, {})
@@ -220,7 +221,7 @@ def outside_view(env: BuildEnvironment, docname: str) -> dict[str, str]:
         },
         EVIDENCE: sorted(store.evidence.items()),
     }
-    return {kind: hashlib.sha256(repr(fact).encode()).hexdigest() for kind, fact in facts.items()}
+    return {kind: digest(repr(fact)) for kind, fact in facts.items() if fact}
 
 
 #: A page name no page has: its outside view is that of a page showing nothing.
@@ -244,7 +245,7 @@ def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> tuple[set[str
             # record changes its kind's records, not what every rule requires
             nothing = outside_view(env, NO_PAGE)
             now, then = view or nothing, before or nothing
-            changed_kinds |= {kind for kind in EVERYTHING if now[kind] != then[kind]}
+            changed_kinds |= {kind for kind in EVERYTHING if now.get(kind) != then.get(kind)}
         if view is None:
             seen.pop(docname, None)
         else:
