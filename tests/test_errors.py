@@ -138,7 +138,7 @@ CASES = [
         "policy",
         ":owner: Anchor MSP Operations Lead",
         ":owner: Bob",
-        ":::{policy}",
+        ":owner: Bob",
         "The owner 'Bob' of the policy is not a declared role",
     ),
     (
@@ -146,7 +146,7 @@ CASES = [
         "policy",
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 04/04/2026",
-        ":::{policy}",
+        ":last-reviewed: 04/04/2026",
         "is not a date in ISO 8601 form",
     ),
     (
@@ -154,7 +154,7 @@ CASES = [
         "checklist",
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 2026-13-01",
-        "::::{checklist} Backup checks",
+        ":last-reviewed: 2026-13-01",
         "is not a date",
     ),
     (
@@ -162,7 +162,7 @@ CASES = [
         "policy",
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 2026-12-01",
-        ":::{policy}",
+        ":last-reviewed: 2026-12-01",
         "is in the future (today is 2026-11-23)",
     ),
     (
@@ -170,8 +170,24 @@ CASES = [
         "policy",
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 2026-04-04\n:status: final",
-        ":::{policy}",
+        ":status: final",
         "The status 'final'",
+    ),
+    (
+        "review interval not a number",
+        "policy",
+        ":last-reviewed: 2026-04-04",
+        ":last-reviewed: 2026-04-04\n:review-interval: half a year",
+        ":review-interval: half a year",
+        "The review interval 'half a year' of the policy is not a number of months",
+    ),
+    (
+        "ID prefix of the wrong form",
+        "policy",
+        ":id-prefix: BKP",
+        ":id-prefix: bkp",
+        ":id-prefix: bkp",
+        "The ID prefix 'bkp' of the policy is not 2-8 upper-case",
     ),
     (
         "unknown option",

@@ -80,11 +80,11 @@ def test_overdue_documents_are_warnings_by_default(build):
     warnings = warnings_of(build(PAGES))
     assert len(warnings) == 2, warnings
     assert (
-        "overdue.md:3: WARNING: The review of policy 'Overdue Policy' is overdue since 2026-10-01"
+        "overdue.md:6: WARNING: The review of policy 'Overdue Policy' is overdue since 2026-10-01"
         in warnings[0] + warnings[1]
     )
     assert (
-        "short.md:3: WARNING: The review of policy 'Short Policy' is overdue since 2026-11-01"
+        "short.md:6: WARNING: The review of policy 'Short Policy' is overdue since 2026-11-01"
         in warnings[0] + warnings[1]
     )
     # a draft is not in force: its review is not enforced

@@ -22,7 +22,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_design.shared import create_component
 
 from . import clock
-from .diagnostics import report
+from .diagnostics import option_line, report
 from .model import DOC_OWNER, DOC_REVIEWED, DOC_STATUS, PREFIX_REGEX, STATUSES
 from .render import state_badge
 from .store import DocumentRecord, all_documents, doc_store
@@ -74,8 +74,10 @@ class DocumentDirective(SphinxDirective):
 
     option_spec: ClassVar[dict] = dict(METADATA_OPTIONS)
 
-    def location(self) -> tuple[str, int]:
-        return (self.env.docname, self.lineno)
+    def location(self, option: str | None = None) -> tuple[str, int]:
+        """Where to point a mistake: at the line of ``option`` when its value is wrong
+        (``:name:``), at the directive when the option is missing."""
+        return (self.env.docname, option_line(self, option) if option else self.lineno)
 
     def read_record(self, title: str) -> DocumentRecord:
         """Validate the metadata options, report each mistake, record the document.
@@ -94,6 +96,7 @@ class DocumentDirective(SphinxDirective):
             review_months=self.read_review_interval(),
             docname=self.env.docname,
             lineno=self.lineno,
+            review_lineno=self.location("last-reviewed")[1],
         )
         doc_store(self.env, self.env.docname).documents.append(record)
         return record
@@ -111,7 +114,7 @@ class DocumentDirective(SphinxDirective):
             return None
         if not PREFIX_REGEX.match(prefix):
             report(
-                self.location(),
+                self.location("id-prefix"),
                 "bad_prefix",
                 f"The ID prefix {prefix!r} of the {self.kind} is not 2-8 upper-case "
                 "letters or digits starting with a letter",
@@ -134,7 +137,7 @@ class DocumentDirective(SphinxDirective):
             return "(no owner)"
         if owner not in roles:
             report(
-                self.location(),
+                self.location("owner"),
                 "unknown_owner",
                 f"The owner {owner!r} of the {self.kind} is not a declared role",
                 f"use one of {', '.join(roles)}, or declare the role in "
@@ -152,13 +155,15 @@ class DocumentDirective(SphinxDirective):
                 "add ':last-reviewed: YYYY-MM-DD', the day it was last reviewed",
             )
             return date.min
-        reviewed = parse_date(text, self.location(), f"last-reviewed date of the {self.kind}")
+        reviewed = parse_date(
+            text, self.location("last-reviewed"), f"last-reviewed date of the {self.kind}"
+        )
         if reviewed is None:
             return date.min
         today = clock.today()
         if reviewed > today:
             report(
-                self.location(),
+                self.location("last-reviewed"),
                 "future_review_date",
                 f"The last-reviewed date {text} of the {self.kind} is in the future "
                 f"(today is {today.isoformat()})",
@@ -172,7 +177,7 @@ class DocumentDirective(SphinxDirective):
             return None
         if not text.isdigit() or int(text) == 0:
             report(
-                self.location(),
+                self.location("review-interval"),
                 "bad_review_interval",
                 f"The review interval {text!r} of the {self.kind} is not a number of months",
                 "write a whole number of months, e.g. ':review-interval: 6'",
@@ -184,7 +189,7 @@ class DocumentDirective(SphinxDirective):
         status = self.options.get("status", "approved").strip()
         if status not in STATUSES:
             report(
-                self.location(),
+                self.location("status"),
                 "unknown_status",
                 f"The status {status!r} of the {self.kind} is unknown",
                 f"use one of: {', '.join(STATUSES)}",

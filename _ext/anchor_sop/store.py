@@ -32,6 +32,8 @@ class DocumentRecord:
     review_months: int | None
     docname: str
     lineno: int
+    #: The line of ``:last-reviewed:``, where an overdue review is pointed at.
+    review_lineno: int
     #: A checklist whose runs are signed off (who, when).
     sign_off: bool = False
 

@@ -132,7 +132,7 @@ def check_lifecycle(app: Sphinx, env: BuildEnvironment) -> None:
         if due < today:
             problems += 1
             report(
-                (record.docname, record.lineno),
+                (record.docname, record.review_lineno),
                 "review_overdue",
                 f"The review of {record.kind} {record.title!r} is overdue since "
                 f"{due.isoformat()} (owner {record.owner})",
