@@ -145,6 +145,7 @@ class Records:
         # each field read once: every rule of a kind reads its records' dates
         self._moments: dict[tuple[str, str], Moment | None] = {}
         self._days: dict[str, date | None] = {}
+        self._by_day: dict[str, list[Record]] = {}
 
     def moment(self, record: Record, name: str) -> Moment | None:
         """The date or date and time of ``name``; a linked record's own date."""
@@ -169,10 +170,21 @@ class Records:
 
     def date_of(self, record: Record) -> date | None:
         """The day of the record's date field (asked by every rule of its kind)."""
-        if record.need_id not in self._days:
+        try:
+            return self._days[record.need_id]
+        except KeyError:
             moment = self.moment(record, KINDS[record.kind].date_field)
-            self._days[record.need_id] = day_of(moment) if moment is not None else None
-        return self._days[record.need_id]
+            day = self._days[record.need_id] = day_of(moment) if moment is not None else None
+            return day
+
+    def of_kind_by_day(self, kind: str) -> list[Record]:
+        """The records of ``kind`` by day (undated first), then ID: the order of every
+        population of a rule of the kind, sorted once for all of them."""
+        if kind not in self._by_day:
+            self._by_day[kind] = sorted(
+                self.of_kind.get(kind, []), key=lambda r: (self.date_of(r) or date.min, r.need_id)
+            )
+        return self._by_day[kind]
 
     def finding(self, rule_id: str, record: Record, text: str, today: date) -> Finding:
         """A finding ``record`` shows, on its day (today for an undated one)."""
@@ -252,16 +264,15 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
     kind = KINDS[requirement.kind]
     population = [
         r
-        for r in records.of_kind.get(requirement.kind, [])
+        for r in records.of_kind_by_day(requirement.kind)
         if not requirement.where_field
         or r.values.get(requirement.where_field) in requirement.where_values
     ]
-    population.sort(key=lambda r: (records.date_of(r) or date.min, r.need_id))
     findings = []
-    recurrence = requirement.recurrence
+    recurrence, per_record = requirement.recurrence, requirement.per_record
     if recurrence is None:
         for record in population:
-            for c in requirement.per_record:
+            for c in per_record:
                 why = _fails(records, record, c, today)
                 if why:
                     findings.append(
@@ -269,13 +280,11 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
                     )
     else:
         counting = [
-            r
-            for r in population
-            if not any(_fails(records, r, c, today) for c in requirement.per_record)
+            r for r in population if not any(_fails(records, r, c, today) for c in per_record)
         ]
         what = kind.title.lower()
-        if requirement.per_record:
-            what += " meeting '" + "; ".join(c.text for c in requirement.per_record) + "'"
+        if per_record:
+            what += " meeting '" + "; ".join(c.text for c in per_record) + "'"
         findings += _recurrence(records, rule_id, what, recurrence, counting, today)
     return population, findings
 
