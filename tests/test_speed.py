@@ -95,6 +95,8 @@ def test_with_the_speedups_off_the_build_uses_sphinxs_own_parts(built_pair):
     assert type(stock.env) is BuildEnvironment
     assert type(stock.builder) is StandaloneHTMLBuilder
     assert "_write_parallel" not in vars(stock.builder)
+    assert "get_outdated_docs" not in vars(stock.builder)
+    assert "get_outdated_docs" in vars(_site.builder)
     assert "create_translator" not in vars(stock.builder)
     assert "create_translator" in vars(_site.builder)
     # module functions swapped while a build with the speedups reads or writes, put back
@@ -336,3 +338,94 @@ def test_written_nodes_cut_apart_are_freed_without_the_collector():
         assert deepest() is None
     finally:
         gc.enable()
+
+
+def _later(path) -> None:
+    """Give ``path`` a modification time ten seconds ahead: an edit made after the build."""
+    moment = time.time_ns() + 10**10
+    os.utime(path, ns=(moment, moment))
+
+
+def _found(project) -> tuple:
+    return set(project.docnames), dict(project._path_to_docname), dict(project._docname_to_path)
+
+
+def test_the_files_speedup_finds_what_the_stock_path_finds(make_app, tmp_path):
+    """After pages are added, edited, removed and excluded, a doctree and an output
+    are lost and an included file changes, the speedup's answers are the stock
+    path's, and the class it lends is Sphinx's again before anything is pickled."""
+    from sphinx.project import Project
+
+    from anchor_sop.speed import files
+
+    srcdir = tmp_path / "src"
+    pages = {
+        "index": "# Home\n\n```{toctree}\n:glob:\n*\nsub/*\n```\n",
+        "kept": "# Kept\n",
+        "edited": "# Edited\n",
+        "gone": "# Gone\n",
+        "lost-doctree": "# Lost doctree\n",
+        "lost-output": "# Lost output\n",
+        "including": "# Including\n\n```{include} part.txt\n```\n",
+        "sub/deep": "# Deep\n",
+    }
+    write_pages(srcdir, pages)
+    (srcdir / "part.txt").write_text("Included words.\n")
+    (srcdir / "notes.txt").write_text("Not a page.\n")
+    overrides = {"exclude_patterns": ["_build", "drafts"]}
+    first = make_app("html", srcdir=srcdir, freshenv=True, confoverrides=overrides)
+    first.build()
+    first.cleanup()
+    assert warnings_of(first) == []
+
+    (srcdir / "added.md").write_text("# Added\n")
+    (srcdir / "drafts").mkdir()
+    (srcdir / "drafts" / "excluded.md").write_text("# Excluded\n")
+    (srcdir / "gone.md").unlink()
+    _later(srcdir / "edited.md")
+    _later(srcdir / "part.txt")
+    (first.doctreedir / "lost-doctree.doctree").unlink()
+    (first.outdir / "lost-output.html").unlink()
+
+    again = make_app("html", srcdir=srcdir, confoverrides=overrides)
+    env, builder = again.env, again.builder
+    assert type(env) is files._FindsFilesFast
+    assert type(env.project) is files._DiscoversFast
+    exclude = overrides["exclude_patterns"] + again.config.templates_path
+    exclude += builder.get_asset_paths()
+    include = again.config.include_patterns
+
+    Project.discover(env.project, exclude, include)
+    stock = _found(env.project)
+    assert files.discover(env.project, exclude, include)
+    assert _found(env.project) == stock
+    assert stock[0] == {*pages, "added"} - {"gone"}
+
+    stock_outdated = BuildEnvironment.get_outdated_files(env, False)
+    assert stock_outdated == ({"added"}, {"edited", "lost-doctree", "including"}, {"gone"})
+    assert files.outdated_files(env, False) == stock_outdated
+    assert files.outdated_files(env, True) == BuildEnvironment.get_outdated_files(env, True)
+
+    stock_docs = list(StandaloneHTMLBuilder.get_outdated_docs(builder))
+    assert set(stock_docs) == {"added", "edited", "lost-output"}
+    assert list(files.outdated_docs(builder)) == stock_docs
+
+    again.build()
+    again.cleanup()
+    assert type(again.env) is BuildEnvironment
+    assert type(again.env.project) is Project
+    assert "Included words." in (again.outdir / "including.html").read_text()
+    assert (again.outdir / "lost-output.html").exists()
+
+
+def test_two_files_for_one_page_are_reported_as_the_stock_path_reports_them(make_app, tmp_path):
+    """What the stock path has a word for goes to the stock path: its warning, once."""
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"page": "# Page\n"})
+    (srcdir / "page.markdown").write_text("# Page again\n")
+    overrides = {"source_suffix": {".md": "markdown", ".markdown": "markdown"}}
+    app = make_app("html", srcdir=srcdir, freshenv=True, confoverrides=overrides)
+    app.build()
+    app.cleanup()
+    assert "files" in app.anchor_sop_speedups
+    assert [w for w in warnings_of(app) if 'multiple files found for the document "page"' in w]

@@ -8,6 +8,7 @@ switch and the releases it is tested with (:mod:`.switch`):
 - :mod:`.events`: ``events``, an event manager without its unread debug line;
 - :mod:`.envsave` and :mod:`.pickling`: ``environment``, the environment saved
   with its needs apart, in groups of pages;
+- :mod:`.files`: ``files``, which pages changed, found with string paths;
 - :mod:`.collector`: ``collector``, when the cycle collector runs;
 - :mod:`.parallel`: ``parallel``, how ``-j`` reads and writes the pages;
 - :mod:`.needs_json`: ``needs-json``, needs.json with the C encoder, beside
@@ -44,6 +45,7 @@ def setup_speed(app: Sphinx) -> None:
     from .collector import setup_collector
     from .envsave import setup_envsave
     from .events import setup_events
+    from .files import setup_files
     from .navigation import setup_navigation
     from .needs_json import setup_needs_json
     from .parallel import setup_parallel
@@ -58,6 +60,7 @@ def setup_speed(app: Sphinx) -> None:
     setup_switch(app)
     setup_events(app)
     setup_envsave(app)
+    setup_files(app)
     setup_collector(app)
     setup_parallel(app)
     setup_purge(app)

@@ -32,7 +32,7 @@ from sphinx.util.inspect import safe_getattr
 from .switch import when_on
 
 #: Sphinx's verbosity from which debug lines are printed (``-vv``).
-_DEBUG_VERBOSITY = 2
+DEBUG_VERBOSITY = 2
 
 
 class QuietEventManager(EventManager):
@@ -44,7 +44,7 @@ class QuietEventManager(EventManager):
         *args: Any,
         allowed_exceptions: tuple[type[Exception], ...] = (),
     ) -> list[Any]:
-        if self._app.verbosity >= _DEBUG_VERBOSITY:
+        if self._app.verbosity >= DEBUG_VERBOSITY:
             return super().emit(name, *args, allowed_exceptions=allowed_exceptions)
         # Sphinx's loop (sphinx.events.EventManager.emit), after its debug line
         results = []

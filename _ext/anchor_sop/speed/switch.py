@@ -62,6 +62,11 @@ SPEEDUPS: dict[str, Speedup] = {
             {"sphinx": SPHINX, "sphinx-needs": ">=9.1,<9.2"},
         ),
         Speedup(
+            "files",
+            "which pages changed found with plain string paths, one stat per file",
+            {"sphinx": SPHINX},
+        ),
+        Speedup(
             "collector",
             "the cycle collector paused while the environment loads and held back in edits",
             {"sphinx": SPHINX},
