@@ -394,8 +394,12 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
             )
             continue
         state = FINDINGS if findings else MET if population else NO_RECORDS
-        dated = [(day, r.need_id) for r in population if (day := records.date_of(r))]
-        latest = max(dated, default=(None, ""))
+        # a rule's population is in day order (of_kind_by_day): its latest is its last
+        candidates = population[-1:] if requirement is not None else population
+        latest = max(
+            ((day, r.need_id) for r in candidates if (day := records.date_of(r))),
+            default=(None, ""),
+        )
         result[rule_id] = RuleOperation(
             rule_id,
             evidence,
