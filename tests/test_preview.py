@@ -265,7 +265,8 @@ def test_the_preview_shows_each_warning_on_its_page_and_a_count_elsewhere(build,
         {"policy": BAD_DATE, "other": "# Other page\n\nText.\n"}, anchor_preview_warnings=True
     )
     warnings = warnings_of(app)
-    assert len(warnings) == 1 and "policy.md:3" in warnings[0]
+    # at the line of the option whose value is wrong
+    assert len(warnings) == 1 and "policy.md:6" in warnings[0]
     kept = json.loads((app.outdir / "_static" / "anchor-warnings.json").read_text())
     assert [w["page"] for w in kept] == ["policy.html"]
     with serving(app.outdir) as address:
@@ -275,7 +276,7 @@ def test_the_preview_shows_each_warning_on_its_page_and_a_count_elsewhere(build,
         expect(banner).to_be_visible()
         text = banner.inner_text()
         assert "1 warning in the last rebuild, 1 on this page" in text
-        assert "src/policy.md:3" in text
+        assert "src/policy.md:6" in text
         assert "is not a date in ISO 8601 form" in text
         assert "Fix: write it as YYYY-MM-DD" in text
         page.goto(f"{address}/other.html")

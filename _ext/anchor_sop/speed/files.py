@@ -31,9 +31,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.builders.html import BuildInfo, StandaloneHTMLBuilder
-from sphinx.environment import BuildEnvironment, _has_doc_changed
-from sphinx.project import EXCLUDE_PATHS, Project
+from sphinx.builders.html import StandaloneHTMLBuilder
+from sphinx.environment import BuildEnvironment
+from sphinx.project import Project
 from sphinx.util.matching import compile_matchers
 
 from .events import DEBUG_VERBOSITY
@@ -65,6 +65,10 @@ def matching_files(
 def discover(project: Project, exclude: Iterable[str], include: Iterable[str]) -> bool:
     """``Project.discover`` when no file needs a word from it; False (nothing
     changed) when one does, for the stock path to say it."""
+    # Sphinx's internals are imported where they are used, only while the speedup
+    # is on: a release without them turns the speedup off and still builds
+    from sphinx.project import EXCLUDE_PATHS
+
     docnames: set[str] = set()
     to_docname: dict[Path, str] = {}
     to_path: dict[str, Path] = {}
@@ -109,6 +113,8 @@ def outdated_files(
     env: BuildEnvironment, config_changed: bool
 ) -> tuple[set[str], set[str], set[str]]:
     """``BuildEnvironment.get_outdated_files``: (added, changed, removed)."""
+    from sphinx.environment import _has_doc_changed
+
     removed = env.all_docs.keys() - env.found_docs
     if config_changed:
         return env.found_docs, set(), removed
@@ -139,6 +145,8 @@ def outdated_files(
 def outdated_docs(builder: StandaloneHTMLBuilder) -> Iterator[str]:
     """``StandaloneHTMLBuilder.get_outdated_docs``: the pages whose output is older
     than their source or the templates."""
+    from sphinx.builders.html import BuildInfo
+
     stock = StandaloneHTMLBuilder.get_outdated_docs
     build_info_path = builder.outdir / ".buildinfo"
     try:
