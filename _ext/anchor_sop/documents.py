@@ -96,7 +96,7 @@ class DocumentDirective(SphinxDirective):
             review_months=self.read_review_interval(),
             docname=self.env.docname,
             lineno=self.lineno,
-            review_lineno=self.location("last-reviewed")[1],
+            review_lineno=option_line(self, "last-reviewed"),
         )
         doc_store(self.env, self.env.docname).documents.append(record)
         return record

@@ -111,7 +111,7 @@ class RuleDirective(SphinxDirective):
                 f"The rule {need_id!r} is marked not verifiable without a reason",
                 "say after ':not-verifiable:' why no checklist item or record can show it",
             )
-        evidence = self._evidence(need_id or title)
+        evidence, evidence_kind = self._evidence(need_id or title)
         prefix = policy.prefix if policy is not None else None
         container = nodes.container(classes=["anchor-need", "anchor-rule"])
         self.set_source_info(container)
@@ -149,14 +149,15 @@ class RuleDirective(SphinxDirective):
             container += operation
             # every rule shows how it operates: its page follows the records it reads
             store = doc_store(self.env, self.env.docname)
-            store.follows |= {EVIDENCE_SHOWN} | records_followed(fields.get(EVIDENCE, ""))
+            store.follows |= {EVIDENCE_SHOWN} | records_followed(evidence_kind)
             if EVIDENCE in fields:
                 store.evidence[need_id] = (fields[EVIDENCE], fields[REQUIRES])
                 store.evidence_lines[need_id] = option_line(self, "evidence")
         return [container]
 
-    def _evidence(self, name: str) -> dict[str, str]:
-        """The rule's ``:evidence:`` and ``:requires:``, checked (see evidence/requirements.py)."""
+    def _evidence(self, name: str) -> tuple[dict[str, str], str | None]:
+        """The rule's ``:evidence:`` and ``:requires:``, checked (see
+        evidence/requirements.py), and the kind of record they name."""
         evidence = " ".join(self.options.get("evidence", "").split())
         requires = " ".join(self.options.get("requires", "").split())
         if not evidence:
@@ -167,7 +168,7 @@ class RuleDirective(SphinxDirective):
                     f"The rule {name!r} has ':requires:' but no ':evidence:'",
                     "add ':evidence: <kind of record>' (restore-test, change, incident, ...)",
                 )
-            return {}
+            return {}, None
         if "not-verifiable" in self.options:
             report(
                 (self.env.docname, option_line(self, "not-verifiable")),
@@ -176,7 +177,7 @@ class RuleDirective(SphinxDirective):
                 "remove ':not-verifiable:': records of its ':evidence:' show it at work",
             )
         try:
-            parse_requirement(evidence, requires)
+            requirement = parse_requirement(evidence, requires)
         except RequirementError as error:
             report(
                 (self.env.docname, option_line(self, error.option)),
@@ -184,8 +185,8 @@ class RuleDirective(SphinxDirective):
                 error.problem,
                 error.fix,
             )
-            return {}
-        return {EVIDENCE: evidence, REQUIRES: requires}
+            return {}, None
+        return {EVIDENCE: evidence, REQUIRES: requires}, requirement.kind
 
 
 #: What a rule's operating evidence shows of the records, whatever it names: the
@@ -196,13 +197,13 @@ FOLLOWED_BY_EVERY_RULE = frozenset(
 )
 
 
-def records_followed(evidence: str) -> frozenset[str]:
-    """What of the records a rule with ``:evidence: evidence`` (checked) shows: the
-    records of its kind and of the kinds they name (a requirement reads a named
+def records_followed(kind: str | None) -> frozenset[str]:
+    """What of the records a rule evidenced by records of ``kind`` (or by none) shows:
+    the records of its kind and of the kinds they name (a requirement reads a named
     record's date: an incident's postmortem)."""
-    if not evidence:
+    if kind is None:
         return FOLLOWED_BY_EVERY_RULE
-    return FOLLOWED_BY_EVERY_RULE | records_with_named(evidence.split(maxsplit=1)[0])
+    return FOLLOWED_BY_EVERY_RULE | records_with_named(kind)
 
 
 class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
