@@ -13,7 +13,9 @@ import weakref
 
 import pytest
 from docutils import nodes
+from docutils import utils as docutils_utils
 from myst_parser.mdit_to_docutils import base as myst_base
+from myst_parser.parsers import sphinx_ as myst_sphinx
 from sphinx.builders import html as html_builder
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.environment import BuildEnvironment
@@ -23,7 +25,7 @@ from sphinx.util import docutils as sphinx_docutils
 from sphinx_needs.directives.need import purge_needs
 
 from anchor_sop.render import trace_list
-from anchor_sop.speed import SPEEDUPS, assets, settings
+from anchor_sop.speed import SPEEDUPS, assets, markdown, settings, translators
 from anchor_sop.speed.tables import cut_apart, made_when_written
 from conftest import copy_site, site_pages, warnings_of, write_pages
 
@@ -103,6 +105,11 @@ def test_with_the_speedups_off_the_build_uses_sphinxs_own_parts(built_pair):
     assert sphinx_docutils._get_settings is settings._SPHINX_GET_SETTINGS
     assert myst_base.make_document is settings._MYST_MAKE_DOCUMENT
     assert html_builder._file_checksum is assets._SPHINX_CHECKSUM
+    assert myst_sphinx.create_md_parser is markdown._MYST_CREATE_MD_PARSER
+    assert docutils_utils.get_stylesheet_list is translators._DOCUTILS_STYLESHEETS
+    # Jinja looks at the templates' files for each page unless the speedup is on
+    assert stock.builder.templates.environment.auto_reload is True
+    assert _site.builder.templates.environment.auto_reload is False
     # sphinx-needs' own purge handler: the purge speedup's is in its place when on
     assert purge_needs in purgers(stock)
     assert purge_needs not in purgers(_site)
@@ -255,6 +262,51 @@ def test_each_page_read_gets_settings_of_its_own(make_app, tmp_path):
     assert {p.name for p in app.env.dependencies["including"]} == {"part.txt"}
     assert "plain" not in app.env.dependencies
     assert "Included words." in (app.outdir / "including.html").read_text()
+
+
+def test_a_page_whose_front_matter_changes_myst_gets_a_parser_of_its_own(make_app, tmp_path):
+    """The markdown speedup keeps one parser for the project's MyST configuration: a
+    page read first whose front matter turns on definition lists has them, and the
+    page read after it, without that front matter, does not."""
+    definition = "Term\n: What the term means.\n"
+    srcdir = tmp_path / "src"
+    write_pages(
+        srcdir,
+        {
+            "index": "# Home\n\n```{toctree}\nwith-lists\nwithout-lists\n```\n",
+            "with-lists": "---\nmyst:\n  enable_extensions: [colon_fence, deflist]\n---\n"
+            f"# With\n\n{definition}",
+            "without-lists": f"# Without\n\n{definition}",
+        },
+    )
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    app.cleanup()
+    assert warnings_of(app) == []
+    assert "markdown" in app.anchor_sop_speedups
+    assert "<dl" in (app.outdir / "with-lists.html").read_text()
+    without = (app.outdir / "without-lists.html").read_text()
+    assert "<dl" not in without
+    assert "What the term means." in without
+
+
+def test_an_edited_template_is_used_by_the_next_build(make_app, tmp_path):
+    """The templates speedup stops Jinja looking at the templates' files during a build;
+    the next build loads them again."""
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, {"index": "# Home\n\nText.\n"})
+    (srcdir / "_templates").mkdir()
+    layout = srcdir / "_templates" / "page.html"
+    for marker in ("first-marker", "second-marker"):
+        layout.write_text(
+            '{% extends "!page.html" %}{% block content %}'
+            f"<p>{marker}</p>{{{{ super() }}}}{{% endblock %}}"
+        )
+        app = make_app("html", srcdir=srcdir, confoverrides={"templates_path": ["_templates"]})
+        app.build()
+        app.cleanup()
+        assert "templates" in app.anchor_sop_speedups
+        assert marker in (app.outdir / "index.html").read_text()
 
 
 def test_pages_written_in_shares_are_those_of_a_serial_build(make_app, tmp_path):

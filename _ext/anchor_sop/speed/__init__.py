@@ -16,12 +16,15 @@ switch and the releases it is tested with (:mod:`.switch`):
 - :mod:`.purge`: ``purge``, sphinx-needs asked to purge only pages read before;
 - :mod:`.stemmer`: ``stemmer``, the search index's stems remembered across pages;
 - :mod:`.settings`: ``settings``, docutils' settings made once per build for reading;
+- :mod:`.markdown`: ``markdown``, MyST's parser made once per build for reading;
 - :mod:`.assets`: ``checksums``, each asset's checksum looked up once per build;
-- :mod:`.translators`: ``translators``, the nodes' HTML handlers set on one class;
+- :mod:`.translators`: ``translators``, the nodes' HTML handlers set on one class,
+  docutils' stylesheet list found once;
 - :mod:`.navigation`: ``navigation``, furo's sidebar once per build;
 - :mod:`.tables` and :mod:`.rowcache`: ``tables``, table rows written from
   their cells and kept between builds;
-- :mod:`.templates`: ``templates``, compiled page templates cached.
+- :mod:`.templates`: ``templates``, compiled page templates cached, not checked
+  on disk again.
 
 What the logic asks of this package: :func:`.switch.is_on`,
 :func:`.parallel.reads_few_pages`, :func:`.rowcache.kept_rows` and
@@ -46,6 +49,7 @@ def setup_speed(app: Sphinx) -> None:
     from .envsave import setup_envsave
     from .events import setup_events
     from .files import setup_files
+    from .markdown import setup_markdown
     from .navigation import setup_navigation
     from .needs_json import setup_needs_json
     from .parallel import setup_parallel
@@ -66,6 +70,7 @@ def setup_speed(app: Sphinx) -> None:
     setup_purge(app)
     setup_stemmer(app)
     setup_settings(app)
+    setup_markdown(app)
     setup_assets(app)
     setup_translators(app)
     setup_navigation(app)
