@@ -32,8 +32,10 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
         candidates = None  # the IDs a mistyped one may be close to: sought for a mistake only
         for need_id, need in needs.items():
             for target_id in sorted(need[link] or []):
-                place = _place(env, need, link)
                 target = needs.get(target_id)
+                if target is not None and target["type"] in allowed:
+                    continue  # the usual case: where it is written is asked only for a mistake
+                place = _place(env, need, link)
                 if target is None:
                     if candidates is None:
                         candidates = sorted(i for i, n in needs.items() if n["type"] in allowed)
@@ -49,7 +51,7 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
                     else:
                         problem, fix = f"{problem}; did you mean {guess}?", f"write {guess}"
                     report(place, "unknown_link", problem, fix)
-                elif target["type"] not in allowed:
+                else:
                     report(
                         place,
                         "wrong_link_type",
