@@ -447,6 +447,15 @@ def test_a_record_outside_its_folder_is_told_where_it_goes(build, monkeypatch):
     assert "move the page to source/records/restore-tests/RT-001.md" in warnings[0]
 
 
+def _row_of(need_id: str, html: str) -> str:
+    """The first table row of ``html`` that shows ``need_id``."""
+    for opened in html.split("<tr")[1:]:
+        row = opened.split("</tr>")[0]
+        if f">{need_id}<" in row:
+            return row
+    raise AssertionError(f"no row shows {need_id}")
+
+
 def _at(text: str, old: str, new: str) -> str:
     assert old in text
     return text.replace(old, new, 1)
@@ -683,6 +692,8 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     first = make_app("html", srcdir=srcdir, freshenv=True)
     first.build()
     first.cleanup()  # the next application registers the nodes again
+    before = _row_of("RT-001", (first.outdir / "registers.html").read_text())
+    assert ">pass<" in before and ">finding<" not in before
     # the restore test fails now: it no longer counts, and names its incident
     edited = _at(RESTORE_TEST, ":result: pass", ":result: fail\n:incident: INC-001")
     (srcdir / "records/restore-tests/RT-001.md").write_text(edited)
@@ -692,7 +703,21 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     assert [f[1] for f in findings(again)] == ["RTP-01"]
     assert "findings" in (again.outdir / "policy.html").read_text()
     registers = (again.outdir / "registers.html").read_text()
-    assert ">fail<" in registers
+    # its row of the register (kept from the last build where nothing it shows changed)
+    assert ">fail<" in _row_of("RT-001", registers)
+    # the findings list: the rule, and the system without a passing test
+    assert "SYS-01" in _row_of("RTP-01", registers[registers.index("anchor-findings") :])
+    system_page = again.outdir / "records/systems/SYS-01.html"
+    assert ">fail<" in _row_of("RT-001", system_page.read_text())
+    assert ">finding<" not in _row_of("CR-001", system_page.read_text())
+    again.cleanup()
+    # the emergency change is documented a minute late: its row gains the finding
+    late = _at(EMERGENCY, "2026-03-03T10:00+01:00", "2026-03-03T10:01+01:00")
+    (srcdir / "records/changes/CR-001.md").write_text(late)
+    third = make_app("html", srcdir=srcdir)
+    third.build()
+    assert warnings_of(third) == []
+    assert ">finding<" in _row_of("CR-001", system_page.read_text())
     # the incident it names lists it
     assert "RT-001" in (again.outdir / "records/incidents/INC-001.html").read_text()
 

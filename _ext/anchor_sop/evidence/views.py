@@ -34,7 +34,7 @@ from ..render import (
     link_to,
     need_ref,
     need_reference,
-    simple_table,
+    recipe_table,
     state_badge,
 )
 from ..store import EVIDENCE, RECORDS, doc_store, records_with_named
@@ -87,47 +87,80 @@ def _ref(app: Sphinx, page: str, need_id: str) -> nodes.Node:
     return need_reference(app, page, need_ref(need))
 
 
-def _cell(app: Sphinx, page: str, record, name: str) -> nodes.Node:
+#: How a cell of a register or findings table shows its value, in its recipe.
+_NONE, _GAP, _ID_LINK, _REFERENCE, _LITERAL, _TEXT = range(6)
+
+
+def _named(app: Sphinx, need_id: str, shown_as: int) -> tuple:
+    """The recipe of a cell that names ``need_id``: a link to it, shown as
+    ``shown_as``, or the ID as written when there is no such need."""
+    need = get_needs_view(app).get(need_id)
+    return (shown_as, need_ref(need)) if need is not None else (_LITERAL, need_id)
+
+
+def _cell_recipe(app: Sphinx, record, name: str) -> tuple:
     value = record.values.get(name)
     if value is None:
-        return nodes.Text("—")
+        return (_NONE, None)
     spec = KINDS[record.kind].fields_by_name[name]
     if value == UNKNOWN and spec.may_be_unknown:
-        return state_badge("known gap")
+        return (_GAP, None)
     if spec.link:
-        need = get_needs_view(app).get(value)
-        return id_link(app, page, need_ref(need)) if need else nodes.literal(text=value)
+        return _named(app, value, _ID_LINK)
+    return (_TEXT, value)
+
+
+def _cell(app: Sphinx, page: str, recipe: tuple) -> nodes.Node:
+    shown_as, value = recipe
+    if shown_as == _NONE:
+        return nodes.Text("—")
+    if shown_as == _GAP:
+        return state_badge("known gap")
+    if shown_as == _ID_LINK:
+        return id_link(app, page, value)
+    if shown_as == _REFERENCE:
+        return need_reference(app, page, value)
+    if shown_as == _LITERAL:
+        return nodes.literal(text=value)
     return nodes.Text(value)
 
 
-def _findings_badge(operation: OperationReport, record_id: str) -> nodes.Node:
-    count = len(operation.of_record(record_id))
-    return state_badge("finding") if count else nodes.Text("—")
-
-
 def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
+    """The register of ``kind`` (``records``, in order), a row per record."""
+    if not records:
+        return nodes.paragraph(text=f"No {KINDS[kind].title.lower()} is recorded yet.")
     operation = operation_report(app)
     columns = REGISTER_COLUMNS[kind]
-    rows = []
-    for record in records:
-        title = nodes.inline("", "", nodes.Text(record.title))
-        if record.example:
-            title += [nodes.Text(" "), state_badge("example")]
-        rows.append(
-            [
-                link_to(app, page, record.docname, record.need_id, id_badge(record.need_id)),
-                title,
-                *(_cell(app, page, record, name) for _heading, name in columns),
-                _findings_badge(operation, record.need_id),
-            ]
+    recipes = (
+        (
+            (record.need_id, record.docname, record.title),
+            record.example,
+            tuple(_cell_recipe(app, record, name) for _heading, name in columns),
+            bool(operation.of_record(record.need_id)),
         )
-    if not rows:
-        return nodes.paragraph(text=f"No {KINDS[kind].title.lower()} is recorded yet.")
-    return simple_table(
+        for record in records
+    )
+    return recipe_table(
+        app,
+        page,
         ["ID", "Title", *(heading for heading, _name in columns), "Findings"],
-        rows,
+        _register_cells,
+        recipes,
         classes=["anchor-register", f"anchor-register-{kind}", "anchor-sortable"],
     )
+
+
+def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
+    (need_id, docname, title), example, cells, has_findings = recipe
+    shown_title = nodes.inline("", "", nodes.Text(title))
+    if example:
+        shown_title += [nodes.Text(" "), state_badge("example")]
+    return [
+        link_to(app, page, docname, need_id, id_badge(need_id)),
+        shown_title,
+        *(_cell(app, page, cell) for cell in cells),
+        state_badge("finding") if has_findings else nodes.Text("—"),
+    ]
 
 
 def _by_kind(operation: OperationReport, kind: str):
@@ -178,22 +211,35 @@ def _findings_table(app: Sphinx, page: str, findings, empty: str) -> nodes.Node:
     if not findings:
         return nodes.paragraph(text=empty)
     needs = get_needs_view(app)
-    rows = []
-    for f in findings:
-        rows.append(
-            [
-                nodes.Text(f.day.isoformat()),
-                id_link(app, page, need_ref(needs[f.rule_id])),
-                _ref(app, page, f.record_id) if f.record_id else nodes.Text("—"),
-                _ref(app, page, f.system_id) if f.system_id else nodes.Text("—"),
-                nodes.Text(f.text),
-            ]
+    recipes = (
+        (
+            f.day.isoformat(),
+            need_ref(needs[f.rule_id]),
+            _named(app, f.record_id, _REFERENCE) if f.record_id else (_NONE, None),
+            _named(app, f.system_id, _REFERENCE) if f.system_id else (_NONE, None),
+            f.text,
         )
-    return simple_table(
+        for f in findings
+    )
+    return recipe_table(
+        app,
+        page,
         ["Day", "Rule", "Record", "System", "Finding"],
-        rows,
+        _finding_cells,
+        recipes,
         classes=["anchor-findings", "anchor-sortable"],
     )
+
+
+def _finding_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
+    day, rule, record, system, text = recipe
+    return [
+        nodes.Text(day),
+        id_link(app, page, rule),
+        _cell(app, page, record),
+        _cell(app, page, system),
+        nodes.Text(text),
+    ]
 
 
 def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:
