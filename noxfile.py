@@ -134,7 +134,12 @@ def audit(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The whole test suite (real Sphinx builds, the browser, the audit pack)."""
     install(session, "test", "pdf", "serve")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL, *session.posargs)
+
+
+#: The tests run in a worker per core, a file's tests in one worker (its
+#: session-scoped builds are made once); `-- -n 0` runs them in this process.
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]
 
 
 #: The test files whose tests are builds (no browser, PDF or preview server).
@@ -202,7 +207,7 @@ def compat(session: nox.Session) -> None:
             *SPHINX_ARGS, str(out / "html"),
             external=True,
         )  # fmt: skip
-    session.run(str(bin_dir / "pytest"), *BUILD_TESTS, *session.posargs, external=True)
+    session.run(str(bin_dir / "pytest"), *PARALLEL, *BUILD_TESTS, *session.posargs, external=True)
 
 
 @nox.session
