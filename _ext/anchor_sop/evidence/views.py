@@ -81,10 +81,8 @@ REGISTER_COLUMNS = {
 
 
 def _ref(app: Sphinx, page: str, need_id: str) -> nodes.Node:
-    need = get_needs_view(app).get(need_id)
-    if need is None:
-        return nodes.literal(text=need_id)
-    return need_reference(app, page, need_ref(need))
+    """A link to ``need_id`` (its badge and title), or the ID as written."""
+    return _cell(app, page, _named(app, need_id, _REFERENCE))
 
 
 #: How a cell of a register or findings table shows its value, in its recipe.
