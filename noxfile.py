@@ -130,16 +130,16 @@ def audit(session: nox.Session) -> None:
     )
 
 
+#: The tests run in a worker per core, a file's tests in one worker (its
+#: session-scoped builds are made once); `-- -n 0` runs them in this process.
+PARALLEL = ["-n", "auto", "--dist", "loadfile"]
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite (real Sphinx builds, the browser, the audit pack)."""
     install(session, "test", "pdf", "serve")
     session.run("pytest", *PARALLEL, *session.posargs)
-
-
-#: The tests run in a worker per core, a file's tests in one worker (its
-#: session-scoped builds are made once); `-- -n 0` runs them in this process.
-PARALLEL = ["-n", "auto", "--dist", "loadfile"]
 
 
 #: The test files whose tests are builds (no browser, PDF or preview server).
