@@ -10,6 +10,7 @@ and the traceability and review pages. The configuration is the real site's
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -296,3 +297,41 @@ def add_one_record(source: Path, number: int) -> str:
         restore_test(number, 2, "2026-11-30")
     )
     return record_id
+
+
+#: The configuration of a project with no extension of ours: MyST pages, furo's theme.
+STOCK_CONF = "project = 'stock'\nextensions = ['myst_parser']\nhtml_theme = 'furo'\n"
+
+_OPTION = re.compile(r":([\w-]+):\s*(.*)")
+
+
+def plain_page(text: str) -> str:
+    """A record page as plain MyST: its title, and each field of its directive as a
+    row of a Markdown table (an orphan page, as record pages are)."""
+    lines, fields, inside = ["---", "orphan: true", "---"], [], False
+    for line in text.splitlines():
+        if line.startswith(":::{"):
+            inside, fields = True, [("record", line.split("}", 1)[1].strip())]
+        elif inside and line.startswith(":::"):
+            inside = False
+            lines += ["| Field | Value |", "|---|---|", *(f"| {k} | {v} |" for k, v in fields)]
+        elif inside:
+            match = _OPTION.match(line)
+            fields.append((match[1], match[2] or "yes") if match else ("item", line))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def write_stock_records(records: Path, dest: Path) -> int:
+    """The record pages under ``records`` as plain pages of a project with no extension
+    of ours at ``dest``: what Sphinx, MyST and furo alone spend on as many pages."""
+    written = 0
+    for page in sorted(records.rglob("*.md")):
+        target = dest / "records" / page.relative_to(records)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(plain_page(page.read_text()))
+        written += 1
+    (dest / "index.md").write_text("# Stock\n\nThe record pages, as plain pages.\n")
+    (dest / "conf.py").write_text(STOCK_CONF)
+    return written

@@ -1,6 +1,7 @@
 """Measure build speed and memory: the real site and synthetic corpora.
 
-    python bench/run.py [--quick [--records]] [--sizes 1000 5000 20000] [--runs 3] [--json FILE]
+    python bench/run.py [--quick [--records]] [--stock] [--sizes 1000 5000 20000] [--runs 3]
+                        [--json FILE]
 
 For the real site, the real site with 10,000 operating records over 200
 systems (its edit adds a record, and checks the register and the system's
@@ -19,9 +20,12 @@ build, before a person saves again). Each figure is the median of
 ``--runs`` runs; each cold build is followed by ``EDITS_PER_BUILD`` edits,
 and as many preview edits are made, so the edit figures, the cheapest to
 measure and the tightest targets, are medians of several runs at any size.
-It prints one table, with the growth exponent of the cold build between
-consecutive sizes (time ∝ needs^k), then each of :data:`TARGETS`, met or not,
-and writes the same figures as JSON.
+With ``--stock`` it also builds the records corpus's record pages as plain
+MyST pages (their fields as a Markdown table) in a project with no extension
+of ours, only MyST and furo: what stock Sphinx spends on as many pages, the
+scale against which the records targets read. It prints one table, with the
+growth exponent of the cold build between consecutive sizes (time ∝ needs^k),
+then each of :data:`TARGETS`, met or not, and writes the same figures as JSON.
 """
 
 from __future__ import annotations
@@ -39,7 +43,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from corpus import REPO, add_one_record, edit_one_rule, write_corpus, write_records
+from corpus import (
+    REPO,
+    add_one_record,
+    edit_one_rule,
+    plain_page,
+    restore_test,
+    write_corpus,
+    write_records,
+    write_stock_records,
+)
 
 sys.path.insert(0, str(REPO / "_ext"))
 from anchor_sop.preview import WarmBuilds
@@ -227,6 +240,42 @@ def records(runs: int) -> dict:
     return result
 
 
+def stock(runs: int) -> dict:
+    """The records corpus's record pages as plain pages, built by Sphinx, MyST and furo
+    with no extension of ours: cold, no-op and edit (adding a page) builds, for scale."""
+    work, src = copy_of_the_site("bench-stock-")
+    write_records(src)
+    plain = work / "plain"
+    pages = write_stock_records(src / "records", plain)
+    numbers = itertools.count(90000)
+    out = Path(tempfile.mkdtemp(prefix="bench-stock-out-"))
+    figures: dict[str, list[float]] = {key: [] for key in ("cold", "noop", "edit", "peak")}
+    for _ in range(runs):
+        seconds, peak = sphinx_build(plain, out, plain, fresh=True, extra=[])
+        figures["cold"].append(seconds)
+        figures["peak"].append(peak)
+        figures["noop"].append(sphinx_build(plain, out, plain, False, [])[0])
+        for _ in range(EDITS_PER_BUILD):
+            number = next(numbers)
+            page = plain / "records" / "restore-tests" / f"RT-{number:05d}.md"
+            page.write_text(plain_page(restore_test(number, 2, "2026-11-30")))
+            figures["edit"].append(sphinx_build(plain, out, plain, False, [])[0])
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    median = {key: statistics.median(values) for key, values in figures.items()}
+    return {
+        "name": "stock pages",
+        "needs": 0,
+        "pages": pages,
+        "cold_s": median["cold"],
+        "noop_s": median["noop"],
+        "edit_s": median["edit"],
+        "peak_mb": median["peak"],
+        "runs": runs,
+        "edits": len(figures["edit"]),
+    }
+
+
 def corpus(size: int, runs: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-corpus-{size}-"))
     shape = write_corpus(work, size)
@@ -266,12 +315,18 @@ def print_table(results: list[dict]) -> None:
     for r in results:
         k = r.get("growth_from_previous")
         print(
-            f"{r['name']:<14}{r['needs']:>7}{r['cold_s']:>9.2f}{r['cold_off_s']:>7.2f}"
-            f"{r['noop_s']:>9.2f}{r['edit_s']:>8.2f}{r['edit_off_s']:>7.2f}"
-            f"{r['preview_edit_s']:>16.2f}{r['peak_mb']:>9.0f}"
+            f"{r['name']:<14}{r['needs']:>7}"
+            f"{_seconds(r, 'cold_s', 9)}{_seconds(r, 'cold_off_s', 7)}"
+            f"{_seconds(r, 'noop_s', 9)}{_seconds(r, 'edit_s', 8)}{_seconds(r, 'edit_off_s', 7)}"
+            f"{_seconds(r, 'preview_edit_s', 16)}{r['peak_mb']:>9.0f}"
             f"{'' if k is None else f'{k:.2f}':>8}"
         )
     print("\n(off: the same builds with every speedup off, -D anchor_speedups=0)")
+    if any(r["name"] == "stock pages" for r in results):
+        print(
+            "(stock pages: the records corpus's record pages as plain MyST pages, built with"
+            " no extension of ours)"
+        )
     for (corpus_name, figure), limit in TARGETS.items():
         for r in results:
             size = str(r.get("size", r["name"]))
@@ -281,12 +336,22 @@ def print_table(results: list[dict]) -> None:
                 print(f"target {what} <= {limit:g} s: {r[figure]:.2f} s, {verdict}")
 
 
+def _seconds(result: dict, figure: str, width: int) -> str:
+    # a figure a row does not measure (the stock pages have no speedups, no preview)
+    return f"{result[figure]:>{width}.2f}" if figure in result else f"{'—':>{width}}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the real site and 1,000 needs")
     parser.add_argument("--sizes", type=int, nargs="*", help="corpus sizes, in needs")
     parser.add_argument(
         "--records", action="store_true", help="with --quick: the records corpus too"
+    )
+    parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="also the records corpus's record pages as plain pages, with no extension of ours",
     )
     parser.add_argument("--runs", type=int, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "results.json")
@@ -296,6 +361,8 @@ def main() -> None:
     results = [real_site(runs)]
     if not args.quick or args.records:
         results.append(records(runs))
+    if args.stock:
+        results.append(stock(runs))
     corpora = [corpus(size, runs if size < 20000 else max(1, runs // 3)) for size in sizes]
     growth(corpora)
     results += corpora

@@ -11,7 +11,7 @@ from conftest import REPO, warnings_of
 
 sys.path.insert(0, str(REPO / "bench"))
 
-from corpus import edit_one_rule, write_corpus
+from corpus import edit_one_rule, restore_test, write_corpus, write_stock_records
 
 
 def test_corpus_builds_cleanly_with_the_needs_it_promises(tmp_path):
@@ -75,3 +75,31 @@ def test_one_page_edit_rewrites_the_linked_pages_only(tmp_path):
     assert untouched
     assert not untouched & rewritten
     assert "policies/policy-0005" not in rewritten
+
+
+def test_the_stock_pages_are_the_records_fields_built_without_our_extension(tmp_path):
+    records = tmp_path / "records"
+    (records / "restore-tests").mkdir(parents=True)
+    (records / "restore-tests" / "RT-00001.md").write_text(restore_test(1, 2, "2026-11-30"))
+    (records / "checklist-runs").mkdir()
+    (records / "checklist-runs" / "RUN-00001.md").write_text(
+        "# A run\n\n:::{checklist-run} RUN-00001\n:checklist: HAC\n:system: SYS-002\n"
+        "HAC-01: done\n:::\n"
+    )
+    stock = tmp_path / "stock"
+    assert write_stock_records(records, stock) == 2
+    app = SphinxTestApp("html", srcdir=stock, freshenv=True)
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings_of(app) == []  # record pages are orphans there too
+    assert "anchor_sop" not in app.extensions
+    test = (app.outdir / "records" / "restore-tests" / "RT-00001.html").read_text()
+    for row in (
+        "<td><p>record</p></td>\n<td><p>RT-00001</p>",
+        "<td><p>system</p></td>\n<td><p>SYS-002</p>",
+    ):
+        assert row in test
+    run = (app.outdir / "records" / "checklist-runs" / "RUN-00001.html").read_text()
+    assert "<td><p>item</p></td>\n<td><p>HAC-01: done</p>" in run
