@@ -692,8 +692,9 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     first = make_app("html", srcdir=srcdir, freshenv=True)
     first.build()
     first.cleanup()  # the next application registers the nodes again
-    before = _row_of("RT-001", (first.outdir / "registers.html").read_text())
-    assert ">pass<" in before and ">finding<" not in before
+    before = (first.outdir / "registers.html").read_text()
+    assert ">pass<" in _row_of("RT-001", before) and ">finding<" not in _row_of("RT-001", before)
+    assert ">finding<" not in _row_of("SYS-01", before)  # the managed systems' register
     # the restore test fails now: it no longer counts, and names its incident
     edited = _at(RESTORE_TEST, ":result: pass", ":result: fail\n:incident: INC-001")
     (srcdir / "records/restore-tests/RT-001.md").write_text(edited)
@@ -705,6 +706,8 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     registers = (again.outdir / "registers.html").read_text()
     # its row of the register (kept from the last build where nothing it shows changed)
     assert ">fail<" in _row_of("RT-001", registers)
+    # the system's row: the finding concerns it, though no record of its own shows it
+    assert ">finding<" in _row_of("SYS-01", registers)
     # the findings list: the rule, and the system without a passing test
     assert "SYS-01" in _row_of("RTP-01", registers[registers.index("anchor-findings") :])
     system_page = again.outdir / "records/systems/SYS-01.html"

@@ -37,9 +37,9 @@ from ..render import (
     recipe_table,
     state_badge,
 )
-from ..store import EVIDENCE, RECORDS, doc_store, records_with_named
+from ..store import EVIDENCE, RECORDS, Record, doc_store, records_with_named
 from .kinds import KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
-from .operation import OperationReport, audit_period, operation_report
+from .operation import Finding, OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
 
 #: The columns of each register, after ID and title: (heading, field).
@@ -134,7 +134,7 @@ def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
             (record.need_id, record.docname, record.title),
             record.example,
             tuple(_cell_recipe(app, record, name) for _heading, name in columns),
-            bool(operation.of_record(record.need_id)),
+            bool(_findings_of(operation, record)),
         )
         for record in records
     )
@@ -146,6 +146,14 @@ def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
         recipes,
         classes=["anchor-register", f"anchor-register-{kind}", "anchor-sortable"],
     )
+
+
+def _findings_of(operation: OperationReport, record: Record) -> list[Finding]:
+    """The findings a register row flags: a managed system's are those that concern it
+    (no passing restore test is a finding without a record of its own)."""
+    if record.kind == MANAGED_SYSTEM_KIND.directive:
+        return operation.of_system(record.need_id)
+    return operation.of_record(record.need_id)
 
 
 def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
