@@ -240,6 +240,10 @@ def records(runs: int) -> dict:
     return result
 
 
+#: The name of the row of the stock pages.
+STOCK = "stock pages"
+
+
 def stock(runs: int) -> dict:
     """The records corpus's record pages as plain pages, built by Sphinx, MyST and furo
     with no extension of ours: cold, no-op and edit (adding a page) builds, for scale."""
@@ -264,7 +268,7 @@ def stock(runs: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     median = {key: statistics.median(values) for key, values in figures.items()}
     return {
-        "name": "stock pages",
+        "name": STOCK,
         "needs": 0,
         "pages": pages,
         "cold_s": median["cold"],
@@ -322,7 +326,7 @@ def print_table(results: list[dict]) -> None:
             f"{'' if k is None else f'{k:.2f}':>8}"
         )
     print("\n(off: the same builds with every speedup off, -D anchor_speedups=0)")
-    if any(r["name"] == "stock pages" for r in results):
+    if any(r["name"] == STOCK for r in results):
         print(
             "(stock pages: the records corpus's record pages as plain MyST pages, built with"
             " no extension of ours)"
