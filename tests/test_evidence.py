@@ -685,16 +685,24 @@ def test_the_fail_setting_stops_the_build_at_a_finding(evidence_build):
         evidence_build(late, anchor_evidence_enforcement="fail")
 
 
+#: The managed systems' register, alone on its page (no other register rewrites it).
+SYSTEMS = """# Systems
+
+```{record-register} managed-system
+```
+"""
+
+
 def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch):
     monkeypatch.setenv("ANCHOR_TODAY", TODAY)
     srcdir = tmp_path / "src"
-    write_pages(srcdir, PAGES)
+    write_pages(srcdir, {**PAGES, "systems": SYSTEMS})
     first = make_app("html", srcdir=srcdir, freshenv=True)
     first.build()
     first.cleanup()  # the next application registers the nodes again
     before = (first.outdir / "registers.html").read_text()
     assert ">pass<" in _row_of("RT-001", before) and ">finding<" not in _row_of("RT-001", before)
-    assert ">finding<" not in _row_of("SYS-01", before)  # the managed systems' register
+    assert ">finding<" not in _row_of("SYS-01", (first.outdir / "systems.html").read_text())
     # the restore test fails now: it no longer counts, and names its incident
     edited = _at(RESTORE_TEST, ":result: pass", ":result: fail\n:incident: INC-001")
     (srcdir / "records/restore-tests/RT-001.md").write_text(edited)
@@ -707,7 +715,7 @@ def test_an_edited_record_rewrites_what_shows_it(make_app, tmp_path, monkeypatch
     # its row of the register (kept from the last build where nothing it shows changed)
     assert ">fail<" in _row_of("RT-001", registers)
     # the system's row: the finding concerns it, though no record of its own shows it
-    assert ">finding<" in _row_of("SYS-01", registers)
+    assert ">finding<" in _row_of("SYS-01", (again.outdir / "systems.html").read_text())
     # the findings list: the rule, and the system without a passing test
     assert "SYS-01" in _row_of("RTP-01", registers[registers.index("anchor-findings") :])
     system_page = again.outdir / "records/systems/SYS-01.html"

@@ -197,8 +197,12 @@ class RecordRegisterDirective(SphinxDirective):
             )
             return []
         store = doc_store(self.env, self.env.docname)
-        # its kind's records, the records they name (a title is shown), the evidence
-        store.shows = store.shows | records_with_named(kind) | {EVIDENCE}
+        # its kind's records, the records they name (a title is shown), the evidence;
+        # a system's row flags the findings about it, which records of any kind make
+        shown = records_with_named(kind) | {EVIDENCE}
+        if kind == MANAGED_SYSTEM_KIND.directive:
+            shown |= RECORDS
+        store.shows = store.shows | shown
         node = record_register(kind=kind)
         self.set_source_info(node)
         return [node]
