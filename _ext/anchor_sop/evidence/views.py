@@ -156,6 +156,14 @@ def _findings_of(operation: OperationReport, record: Record) -> list[Finding]:
     return operation.of_record(record.need_id)
 
 
+def _register_shows(kind: str) -> frozenset[str]:
+    """What the register of ``kind`` shows of every page: its kind's records, the records
+    they name (a title is shown), the evidence; for managed systems, the records of any
+    kind, which make the findings about a system (:func:`_findings_of`)."""
+    shown = records_with_named(kind) | {EVIDENCE}
+    return shown | RECORDS if kind == MANAGED_SYSTEM_KIND.directive else shown
+
+
 def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
     (need_id, docname, title), example, cells, has_findings = recipe
     shown_title = nodes.inline("", "", nodes.Text(title))
@@ -197,12 +205,7 @@ class RecordRegisterDirective(SphinxDirective):
             )
             return []
         store = doc_store(self.env, self.env.docname)
-        # its kind's records, the records they name (a title is shown), the evidence;
-        # a system's row flags the findings about it, which records of any kind make
-        shown = records_with_named(kind) | {EVIDENCE}
-        if kind == MANAGED_SYSTEM_KIND.directive:
-            shown |= RECORDS
-        store.shows = store.shows | shown
+        store.shows = store.shows | _register_shows(kind)
         node = record_register(kind=kind)
         self.set_source_info(node)
         return [node]
