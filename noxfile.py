@@ -1,4 +1,4 @@
-"""One session per job: docs, serve, tests, compat, lint, bench, baseline, audit."""
+"""One session per job: docs, serve, tests, compat, lint, bench, baseline, record, audit."""
 
 from __future__ import annotations
 
@@ -108,6 +108,25 @@ def baseline(session: nox.Session) -> None:
         str(out / "needs.json"),
         str(ROOT / "traceability-baseline.json"),
         *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "_ext")},
+    )
+
+
+@nox.session
+def record(session: nox.Session) -> None:
+    """Place downloaded records under their final numbers (`-- FILE...`), never over a
+    file; `-- --resolve` settles a merge in which two operators added the same record."""
+    install(session)
+    # the files are named from where nox was called
+    here = Path(session.invoked_from)
+    args = [a if a.startswith("-") else str(here / a) for a in session.posargs]
+    session.run(
+        "python",
+        "-m",
+        "anchor_sop.evidence.place",
+        "--root",
+        str(ROOT),
+        *args,
         env={"PYTHONPATH": str(ROOT / "_ext")},
     )
 

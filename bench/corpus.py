@@ -259,6 +259,7 @@ def write_records(source: Path, systems: int = 200, seed: int = 7) -> int:
 :::{{change}} CR-{counts["cr"]:05d}
 :type: standard
 :system: {sid}
+:changes: alerting
 :by: Operator {system % 7}
 :documented: {day}T09:00+01:00
 :executed: {day}T10:00+01:00

@@ -82,7 +82,7 @@ CASES = [
         ":id: BKP-02",
         ":id: BKP-01",
         ":::{rule} Off-host storage",
-        "The ID 'BKP-01' is used twice: it is already the ID of a need at src/policy.md:"
+        "The ID 'BKP-01' is used twice: BKP-01 is already the ID of a need at src/policy.md:"
         f"{POLICY.splitlines().index(':::{rule} Retention') + 1}",
     ),
     (
@@ -394,6 +394,16 @@ def test_a_duplicate_id_names_the_first_place_and_the_next_free_number(build):
     first = POLICY.splitlines().index(":::{rule} Retention") + 1
     assert f"already the ID of a need at src/policy.md:{first}" in duplicate[0]
     assert "the next free number of its prefix, BKP-03" in duplicate[0]
+
+
+def test_the_next_free_number_follows_the_highest_never_a_gap(build):
+    """BKP-01 and BKP-03 written (BKP-02 may have been used, then deleted): BKP-04."""
+    gap = POLICY.replace(":id: BKP-02", ":id: BKP-03").replace("BKP-02", "BKP-03")
+    third = gap + ":::{rule} Encryption\n:id: BKP-01\nEncrypt backups.\n:::\n"
+    app = build({**PAGES, "policy": third, "checklist": CHECKLIST.replace("BKP-02", "BKP-03")})
+    duplicate = [w for w in warnings_of(app) if "used twice" in w]
+    assert len(duplicate) == 1, warnings_of(app)
+    assert "the next free number of its prefix, BKP-04 " in duplicate[0]
 
 
 def test_items_fenced_like_their_checklist_are_explained_as_a_fence_problem(build):

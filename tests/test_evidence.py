@@ -127,6 +127,7 @@ EMERGENCY = """# DNS failover
 :::{change} CR-001
 :type: emergency
 :system: SYS-01
+:changes: DNS
 :by: Dana
 :executed: 2026-03-02T10:00+01:00
 :documented: 2026-03-03T10:00+01:00
@@ -141,6 +142,7 @@ NORMAL = """# Raise the disk threshold
 :::{change} CR-002
 :type: normal
 :system: SYS-01
+:changes: alerting, monitoring
 :by: Dana
 :reviewed-by: Lee
 :approved-by: Anchor MSP Operations Lead
@@ -259,8 +261,8 @@ def findings(app) -> list[list[str]]:
 def evidence_build(build, monkeypatch):
     monkeypatch.setenv("ANCHOR_TODAY", TODAY)
 
-    def _build(pages=None, **overrides):
-        return build({**PAGES, **(pages or {})}, **overrides)
+    def _build(pages=None, parallel=1, **overrides):
+        return build({**PAGES, **(pages or {})}, parallel=parallel, **overrides)
 
     return _build
 
@@ -444,7 +446,93 @@ def test_a_record_outside_its_folder_is_told_where_it_goes(build, monkeypatch):
     warnings = warnings_of(build(pages))
     assert len(warnings) == 1, warnings
     assert "records/RT-001.md:3: WARNING: " in warnings[0]
-    assert "move the page to source/records/restore-tests/RT-001.md" in warnings[0]
+    assert (
+        "run 'python3 -m nox -s record -- source/records/RT-001.md': it gives the record "
+        "the next free number of its kind and its page in source/records/restore-tests/"
+    ) in warnings[0]
+
+
+@pytest.mark.parametrize("page", ["RUN-002", "RUN-001 (1)"])
+def test_a_record_saved_beside_its_number_is_never_told_to_take_that_page(evidence_build, page):
+    """A second operator's RUN-001 saved as RUN-002.md, or as the browser's
+    "RUN-001 (1).md": the fix must not say to move it onto RUN-001.md, which exists."""
+    second = RUN.replace(":run-by: Dana", ":run-by: Kim")
+    warnings = warnings_of(evidence_build({f"records/checklist-runs/{page}": second}))
+    assert len(warnings) == 1, warnings
+    assert f"records/checklist-runs/{page}.md:3: WARNING: " in warnings[0]
+    assert "The checklist run RUN-001 is on the page" in warnings[0]
+    assert "RUN-001.md" not in warnings[0].replace(f"{page}.md", "")
+    assert (
+        f"python3 -m nox -s record -- 'source/records/checklist-runs/{page}.md'" in (warnings[0])
+        or f"python3 -m nox -s record -- source/records/checklist-runs/{page}.md" in warnings[0]
+    )
+
+
+def test_incident_numbers_with_other_zeros_are_one_duplicate_not_a_traceback(evidence_build):
+    second = INCIDENT.replace("INC-001", "INC-002").replace(":postmortem: PM-001\n", "")
+    padded = second.replace("INC-002", "INC-0002").replace("API outage", "DNS outage")
+    app = evidence_build(
+        {"records/incidents/INC-002": second, "records/incidents/INC-0002": padded}
+    )
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    # the pages sort INC-0002 first: the other one is told
+    assert (
+        "records/incidents/INC-002.md:3: WARNING: The ID 'INC-002' has the number of "
+        in (warnings[0])
+    )
+    assert (
+        "INC-0002 is already the ID of a need at src/records/incidents/INC-0002.md:3"
+        in (warnings[0])
+    )
+    assert "the next free number of its prefix, INC-0003" in warnings[0]
+    assert "name its page source/records/incidents/INC-0003.md" in warnings[0]
+    assert "Traceback" not in warnings[0]
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_runs_with_other_zeros_are_one_duplicate_in_a_serial_and_a_parallel_build(
+    build, monkeypatch, parallel
+):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    padded = RUN.replace("RUN-001", "RUN-0001").replace(":run-by: Dana", ":run-by: Kim")
+    app = build({**PAGES, "records/checklist-runs/RUN-0001": padded}, parallel=parallel)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert "RUN-001" in warnings[0] and "RUN-0001" in warnings[0]
+    assert "the next free number of its prefix, RUN-0002" in warnings[0]
+
+
+def test_the_same_id_on_two_pages_of_a_parallel_build_is_one_located_warning(
+    evidence_build,
+):
+    """sphinx-needs finds it when it merges the readers' needs, without a fix: the
+    build says it once, with both places and the next free ID."""
+    exception = """# Exceptions {n}
+
+:::{{policy-exception}} Direct access
+:id: EXC-01
+:exempts: RTP-01
+:system: SYS-01
+:approved-by: Anchor MSP Operations Lead
+:start: 2026-04-01
+:expires: 2026-04-30
+Debugging.
+:::
+"""
+    pages = {f"page{i}": f"# Page {i}\n" for i in range(8)}
+    # far apart in name order: read in two chunks, by two processes
+    pages["a-exceptions"] = exception.format(n="A")
+    pages["z-exceptions"] = exception.format(n="Z")
+    app = evidence_build(pages, parallel=2)
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    assert (
+        "z-exceptions.md:3: WARNING: The ID 'EXC-01' is used twice: EXC-01 is already "
+        in (warnings[0])
+    )
+    assert "the ID of a need at src/a-exceptions.md:3" in warnings[0]
+    assert "the next free number of its prefix, EXC-02" in warnings[0]
 
 
 def _row_of(need_id: str, html: str) -> str:
@@ -823,3 +911,89 @@ def test_the_changes_report_lists_records_and_rules_made_not_verifiable(
     changed = changes["record changed", "RT-001"]
     assert "Restic snapshot of 2026-03-01" in changed[4]
     assert "backup: Restic snapshot;" in changed[5]
+
+
+DNS_POLICY = """# DNS Policy
+
+:::{policy}
+:id-prefix: DNS
+:owner: Anchor MSP Operations Lead
+:last-reviewed: 2026-04-04
+:::
+
+## Purpose
+
+DNS changes in an emergency are documented.
+
+## Scope
+
+Every managed system.
+
+## Policy
+
+:::{rule} Emergency DNS changes
+:id: DNS-01
+:evidence: change where type is emergency and changes is DNS
+:requires: documented within 24 hours of executed
+Document an emergency DNS change within 24 hours.
+:::
+
+## Exceptions
+
+None.
+"""
+
+
+@pytest.mark.parametrize(
+    ("changes", "rules"),
+    [
+        ("DNS", ["DNS-01", "RTP-02"]),
+        ("secrets", ["RTP-02"]),
+        ("secrets, DNS", ["DNS-01", "RTP-02"]),
+    ],
+)
+def test_a_rule_narrowed_by_two_fields_reads_only_its_changes(evidence_build, changes, rules):
+    """A late emergency change is a finding of the rule on emergency changes; of the
+    rule on emergency DNS changes only when it changes DNS."""
+    late = _at(
+        EMERGENCY, ":documented: 2026-03-03T10:00+01:00", ":documented: 2026-03-04T10:00+01:00"
+    )
+    app = evidence_build(
+        {
+            "dns": DNS_POLICY,
+            "records/changes/CR-001": _at(late, ":changes: DNS", f":changes: {changes}"),
+        }
+    )
+    assert [w for w in warnings_of(app) if "Finding" not in w] == []
+    assert sorted(row[1] for row in findings(app)) == rules
+    html = (app.outdir / "dns.html").read_text()
+    assert "change records where type is emergency and changes is DNS" in html
+
+
+def test_a_change_area_outside_the_configured_list_is_one_warning(evidence_build):
+    wrong = _at(EMERGENCY, ":changes: DNS", ":changes: DNS, firewall")
+    warnings = warnings_of(evidence_build({"records/changes/CR-001": wrong}))
+    assert len(warnings) == 1, warnings
+    line = wrong.splitlines().index(":changes: DNS, firewall") + 1
+    assert (
+        f"records/changes/CR-001.md:{line}: WARNING: The areas changed of CR-001 are "
+        "'DNS, firewall', and 'firewall' is not one of infrastructure, configuration"
+    ) in warnings[0]
+    assert "Fix: write one or more of them, separated by commas, of infrastructure" in (warnings[0])
+
+
+def test_the_project_names_its_own_change_areas(evidence_build):
+    wrong = _at(EMERGENCY, ":changes: DNS", ":changes: DNS, firewall")
+    app = evidence_build(
+        {"records/changes/CR-001": wrong},
+        anchor_change_areas=["DNS", "firewall", "alerting", "monitoring"],
+    )
+    assert warnings_of(app) == []
+
+
+def test_a_rule_narrowed_by_an_area_the_list_does_not_name_is_one_warning(evidence_build):
+    wrong = DNS_POLICY.replace("changes is DNS", "changes is dns")
+    warnings = warnings_of(evidence_build({"dns": wrong}, anchor_coverage_gate=False))
+    assert len(warnings) == 1, warnings
+    line = wrong.splitlines().index(":evidence: change where type is emergency and changes is dns")
+    assert f"dns.md:{line + 1}: WARNING: 'dns' is not a value of a change's changes" in warnings[0]

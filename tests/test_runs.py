@@ -9,14 +9,17 @@ the project is built again, strictly.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
 
-from conftest import warnings_of, write_pages
+from conftest import EXT, warnings_of, write_pages
 
 SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
 # the handoff checklist with a third item, to fail
@@ -41,7 +44,7 @@ HOSTILE = [
 @pytest.fixture
 def project(make_app, tmp_path, monkeypatch):
     monkeypatch.setenv("ANCHOR_TODAY", "2026-04-20")
-    srcdir = tmp_path / "src"
+    srcdir = tmp_path / "source"  # a checkout: the pages in source/
     write_pages(srcdir, PAGES)
 
     def build():
@@ -83,6 +86,19 @@ def answer(page, item: str, result: str, note: str = "", evidence: str = "") -> 
         box.locator(".anchor-run-evidence input").fill(evidence)
 
 
+def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
+    """The README's ``python3 -m nox -s record -- ARGS``: the module nox runs, here
+    with the test's interpreter (nox would install the site's dependencies first)."""
+    return subprocess.run(
+        [sys.executable, "-m", "anchor_sop.evidence.place", "--root", str(root), *map(str, args)],
+        cwd=cwd or root,
+        env={**os.environ, "PYTHONPATH": str(EXT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def download(page, target: Path) -> Path:
     with page.expect_download() as info:
         page.click(".anchor-run-download")
@@ -108,14 +124,12 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
     page.fill(".anchor-run-signer", "Anchor MSP Operations Lead")
     page.click(".anchor-run-sign")
     assert "Signed off by Anchor MSP Operations Lead" in page.inner_text(".anchor-run-signed")
-    assert "source/records/checklist-runs/" in page.inner_text(".anchor-run-folder")
-    assert "git add source/records/checklist-runs/RUN-001.md" in page.inner_text(".anchor-run-git")
+    git = page.inner_text(".anchor-run-git")
+    assert git == "python3 -m nox -s record -- ~/Downloads/RUN-001.md"
 
-    record = download(page, tmp_path)
+    record = download(page, tmp_path / "downloads")
     assert record.name == "RUN-001.md"
-    runs = srcdir / "records" / "checklist-runs"
-    runs.mkdir(parents=True)
-    shutil.copy(record, runs / record.name)
+    assert place_record(srcdir.parent, record).returncode == 0
     again = build()
     assert warnings_of(again) == []
     run_html = (again.outdir / "records/checklist-runs/RUN-001.html").read_text()
@@ -220,6 +234,20 @@ def test_two_runs_keep_their_answers_apart_across_a_reload_and_reset_clears_one(
     page.click(".anchor-run-switch >> text=SYS-01")
     assert page.locator("#HOC-01 input[value='done']").is_checked()
     assert "RUN-001 for SYS-01 Cerberus" in page.inner_text(".anchor-run-progress")
+    # reset asks first: declined, the run stays
+    questions = []
+
+    def decline(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.click(".anchor-run-reset")
+    assert questions == [
+        "Reset RUN-001 for SYS-01? It has not been downloaded: its answers are lost."
+    ]
+    assert switches.count() == 2
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click(".anchor-run-reset")
     assert switches.count() == 1
     page.reload()
@@ -256,3 +284,132 @@ def test_a_run_prints_with_its_answers_and_a_signature_line(run_page):
         "box => getComputedStyle(box, '::after').content"
     )
     assert "Signature" in signature
+
+
+def test_a_downloaded_run_is_finished_and_start_run_begins_a_new_one(run_page, tmp_path):
+    page = run_page
+    start_run(page, "SYS-01", "Dana")
+    for item in ("HOC-01", "HOC-02", "HOC-03"):
+        answer(page, item, "done")
+    page.fill(".anchor-run-signer", "Lee")
+    page.click(".anchor-run-sign")
+    download(page, tmp_path)
+    assert "this run is finished" in page.inner_text(".anchor-run-progress")
+    # a colleague on the same browser starts a run for the same system
+    start_run(page, "SYS-01", "Kim")
+    progress = page.inner_text(".anchor-run-progress")
+    assert progress.startswith("RUN-002 for SYS-01 Cerberus, run by Kim")
+    assert "finished" not in progress
+    assert not page.locator("#HOC-01 input[value='done']").is_checked()
+    page.reload()
+    switches = [s.strip() for s in page.locator(".anchor-run-switch").all_inner_texts()]
+    assert switches == ["RUN-001: SYS-01 Cerberus (downloaded)", "RUN-002: SYS-01 Cerberus"]
+    # the finished run is taken up only by choosing it, its answers kept
+    page.click(".anchor-run-switch >> text=RUN-001")
+    assert "run by Dana" in page.inner_text(".anchor-run-progress")
+    assert page.locator("#HOC-03 input[value='done']").is_checked()
+    questions = []
+
+    def accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.click(".anchor-run-reset")
+    assert questions == ["Reset RUN-001 for SYS-01?"]  # downloaded: nothing is lost
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "Operator",
+            "GIT_AUTHOR_EMAIL": "operator@example.org",
+            "GIT_COMMITTER_NAME": "Operator",
+            "GIT_COMMITTER_EMAIL": "operator@example.org",
+        },
+    )
+
+
+def record_as(browser, site: Path, target: Path, by: str, failed_note: str) -> Path:
+    """One operator, in a browser of their own, records a run of SYS-01 and downloads it."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto((site / "checklist.html").as_uri())
+    start_run(page, "SYS-01", by)
+    answer(page, "HOC-01", "done")
+    answer(page, "HOC-02", "failed", note=failed_note)
+    answer(page, "HOC-03", "done")
+    page.fill(".anchor-run-signer", by)
+    page.click(".anchor-run-sign")
+    record = download(page, target)
+    context.close()
+    return record
+
+
+@pytest.mark.parametrize("pull", ["--no-rebase", "--rebase"])
+def test_two_operators_recording_at_once_both_keep_their_record(
+    browser, project, make_app, tmp_path, pull
+):
+    srcdir, app, _build = project
+    origin = tmp_path / "origin.git"
+    main = srcdir.parent
+    assert git(main, "init", "-q", "-b", "main").returncode == 0
+    git(main, "add", "-A")
+    assert git(main, "commit", "-q", "-m", "the manual").returncode == 0
+    assert git(main, "clone", "-q", "--bare", str(main), str(origin)).returncode == 0
+    checkouts = {}
+    for name in ("ana", "ben"):
+        checkouts[name] = tmp_path / name
+        assert git(tmp_path, "clone", "-q", str(origin), name).returncode == 0
+    # both record from the same published build: both downloads are RUN-001
+    ana = record_as(browser, app.outdir, tmp_path / "ana-downloads", "Ana", "Ana's failure")
+    ben = record_as(browser, app.outdir, tmp_path / "ben-downloads", "Ben", "Ben's failure")
+    assert ana.name == ben.name == "RUN-001.md"
+    for name, record in (("ana", ana), ("ben", ben)):
+        placed = place_record(checkouts[name], record)
+        assert placed.returncode == 0, placed.stderr
+        assert "Placed RUN-001 at source/records/checklist-runs/RUN-001.md" in placed.stdout
+        git(checkouts[name], "add", "-A")
+        assert git(checkouts[name], "commit", "-q", "-m", f"{name}'s run").returncode == 0
+    assert git(checkouts["ana"], "push", "-q", "origin", "main").returncode == 0
+    # Ben's push is refused; his pull stops at the conflict: nothing is overwritten
+    assert git(checkouts["ben"], "push", "-q", "origin", "main").returncode != 0
+    pulled = git(checkouts["ben"], "pull", pull, "origin", "main")
+    assert pulled.returncode != 0
+    assert "CONFLICT (add/add)" in pulled.stdout + pulled.stderr
+    resolved = place_record(checkouts["ben"], "--resolve")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "Kept source/records/checklist-runs/RUN-001.md: it was published first." in (
+        resolved.stdout
+    )
+    assert "Placed RUN-002 at source/records/checklist-runs/RUN-002.md" in resolved.stdout
+    git(checkouts["ben"], "add", "-A")
+    finish = ["rebase", "--continue"] if pull == "--rebase" else ["commit", "--no-edit"]
+    done = subprocess.run(
+        ["git", *finish],
+        cwd=checkouts["ben"],
+        env={**os.environ, "GIT_EDITOR": "true", "GIT_AUTHOR_NAME": "Ben",
+             "GIT_AUTHOR_EMAIL": "b@example.org", "GIT_COMMITTER_NAME": "Ben",
+             "GIT_COMMITTER_EMAIL": "b@example.org"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert git(checkouts["ben"], "push", "-q", "origin", "main").returncode == 0
+    runs = checkouts["ben"] / "source/records/checklist-runs"
+    assert "Ana's failure" in (runs / "RUN-001.md").read_text()
+    assert "Ben's failure" in (runs / "RUN-002.md").read_text()
+    assert ":::{checklist-run} RUN-002" in (runs / "RUN-002.md").read_text()
+    built = make_app("html", srcdir=checkouts["ben"] / "source", freshenv=True)
+    built.build()
+    built.cleanup()
+    assert warnings_of(built) == []
+    register = (built.outdir / "registers.html").read_text()
+    assert "RUN-001" in register and "RUN-002" in register
+    system = (built.outdir / "records/systems/SYS-01.html").read_text()
+    assert "RUN-001" in system and "RUN-002" in system

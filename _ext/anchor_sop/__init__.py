@@ -28,7 +28,7 @@ from .evidence import setup_evidence
 from .exports.files import setup_exports
 from .html import setup_html
 from .lifecycle import setup_lifecycle
-from .needs_model import configure_needs
+from .needs_model import check_unique_ids, configure_needs
 from .pages import setup_pages
 from .preview_banner import setup_preview_banner
 from .preview_standby import setup_preview_standby
@@ -69,6 +69,7 @@ def setup(app: Sphinx) -> dict:
     app.add_css_file("anchor-sop.css")
     app.add_js_file("anchor-sop.js", loading_method="defer")
     app.connect("env-check-consistency", check_unique_prefixes)
+    app.connect("env-check-consistency", check_unique_ids)
     setup_store(app)
     setup_render(app)
     setup_exports(app)
@@ -94,5 +95,5 @@ def setup(app: Sphinx) -> dict:
         "parallel_read_safe": True,
         "parallel_write_safe": True,
         # raised when what a read stores changes, so an existing environment is read again
-        "env_version": 9,
+        "env_version": 10,
     }

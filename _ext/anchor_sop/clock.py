@@ -26,7 +26,12 @@ def today() -> date:
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus calendar months (the 31st becomes the month's last day)."""
+    """``day`` plus calendar months: the same day of the target month, or its last day
+    when it has fewer days (31 January + 1 month = 28 February); from a month's last
+    day, the target month's last day (30 September + 3 months = 31 December), as a
+    schedule "every quarter's last day" means."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, monthrange(year, month)[1]))
+    last = monthrange(year, month)[1]
+    at_month_end = day.day == monthrange(day.year, day.month)[1]
+    return day.replace(year=year, month=month, day=last if at_month_end else min(day.day, last))

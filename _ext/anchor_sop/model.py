@@ -8,6 +8,7 @@ statuses.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 #: A document prefix: an upper-case letter, then 1-7 upper-case letters or digits.
 PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,7}"
@@ -16,6 +17,27 @@ PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,7}"
 ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,5}})$")
 PREFIX_REGEX = re.compile(rf"^{PREFIX_PATTERN}$")
 ID_EXAMPLE = "BKP-03"
+
+
+def id_number(need_id: str) -> tuple[str, int] | None:
+    """An ID's prefix and number, whatever its zeros: ``INC-002`` and ``INC-0002`` are
+    one number (``None`` for an ID off the scheme)."""
+    match = ID_REGEX.match(need_id)
+    return (match["prefix"], int(match["number"])) if match else None
+
+
+def next_free_id(prefix: str, taken: Iterable[str], width: int = 2) -> str:
+    """The ID after the highest number of ``prefix`` among ``taken``, as wide as the
+    widest of them (at least ``width``). A gap is never filled: its number may have
+    been used, and an ID is never reused."""
+    highest, widest = 0, width
+    for need_id in taken:
+        match = ID_REGEX.match(need_id)
+        if match and match["prefix"] == prefix:
+            highest = max(highest, int(match["number"]))
+            widest = max(widest, len(match["number"]))
+    return f"{prefix}-{highest + 1:0{widest}d}"
+
 
 #: Need types, by the directive name sphinx-needs knows them under.
 RULE = "rule"

@@ -9,6 +9,8 @@ accessible and cheap to write.
 
 from __future__ import annotations
 
+import shlex
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
@@ -17,8 +19,17 @@ from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
 from .diagnostics import option_line, report, source_place
-from .evidence.kinds import record_need_fields, record_need_types
-from .model import AS_WRITTEN, ID_EXAMPLE, ID_REGEX, NEED_FIELDS, NEED_LINKS, NEED_TYPES
+from .evidence.kinds import RECORDS_FOLDER, record_need_fields, record_need_types
+from .model import (
+    AS_WRITTEN,
+    ID_EXAMPLE,
+    ID_REGEX,
+    NEED_FIELDS,
+    NEED_LINKS,
+    NEED_TYPES,
+    id_number,
+    next_free_id,
+)
 from .store import digest, doc_store, stores
 
 
@@ -53,7 +64,13 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
     # anchor_sop.traceability.links checks the links, with a fix.
     config.needs_schema_validation_enabled = False
     # reported by anchor_sop.traceability.links instead, with a fix (one warning per mistake)
-    config.suppress_warnings = [*config.suppress_warnings, "needs.link_outgoing"]
+    # ... and a duplicate ID found when the parallel readers' needs are merged, by
+    # check_unique_ids, with both places and the next free ID
+    config.suppress_warnings = [
+        *config.suppress_warnings,
+        "needs.link_outgoing",
+        "needs.duplicate_id",
+    ]
 
 
 def check_need_id(location: tuple[str, int], need_id: str, prefix: str | None, what: str) -> bool:
@@ -127,13 +144,15 @@ def create_need(
         )
     except InvalidNeedException as error:
         if error.type == "duplicate_id":
-            problem, fix = _duplicate(env, need_id)
+            # reported with every other use of its number, once all pages are read
+            doc_store(env, env.docname).duplicates.append((need_id, lineno))
         else:
-            problem, fix = (
+            report(
+                (env.docname, lineno),
+                error.type,
                 f"sphinx-needs refused {need_id!r}: {error.message}",
                 "correct the value it names",
             )
-        report((env.docname, lineno), error.type, problem, fix)
         return None
     # sphinx-needs post-processes only the documents it knows hold needs
     add_doc(env, env.docname)
@@ -152,30 +171,45 @@ def create_need(
     return need_nodes
 
 
-def _duplicate(env, need_id: str) -> tuple[str, str]:
-    """What to say of an ID used a second time: where the first is, and the next free ID."""
-    places = stores(env)
-    first = next(
-        (
-            (docname, store.lines[need_id])
-            for docname, store in places.items()
-            if need_id in store.lines
-        ),
-        None,
-    )
-    where = f" at {source_place(env, *first)}" if first is not None else ""
-    prefix = need_id.rpartition("-")[0]
-    numbers = [
-        int(match["number"])
-        for store in places.values()
-        for other in store.lines
-        if (match := ID_REGEX.match(other)) and match["prefix"] == prefix
-    ]
-    width = len(need_id.rpartition("-")[2])
-    free = f"{prefix}-{max(numbers, default=0) + 1:0{width}d}"
+def check_unique_ids(_app: Sphinx, env) -> None:
+    """Report every need whose number another need of its prefix already has, as
+    written or with other zeros (``INC-002``, ``INC-0002``): at each later place,
+    naming the first and the prefix's next free ID."""
+    places: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
+    taken: list[str] = []
+    for docname, store in stores(env).items():
+        written = [*store.lines.items(), *store.duplicates]
+        taken += [need_id for need_id, _line in written]
+        for need_id, lineno in written:
+            if (number := id_number(need_id)) is not None:
+                places.setdefault(number, []).append((docname, lineno, need_id))
+    # a page named by an ID holds that number too (a record's page is named by its ID)
+    taken += [docname.rpartition("/")[2] for docname in env.found_docs]
+    for (prefix, _number), found in sorted(places.items()):
+        if len(found) < 2:
+            continue
+        (first_doc, first_line, first_id), *others = sorted(found)
+        free = next_free_id(prefix, taken)
+        for docname, lineno, need_id in others:
+            same = "is used twice" if need_id == first_id else f"has the number of {first_id}"
+            report(
+                (docname, lineno),
+                "duplicate_id",
+                f"The ID {need_id!r} {same}: {first_id} is already the ID of a need at "
+                f"{source_place(env, first_doc, first_line)}",
+                f"give this one the next free number of its prefix, {free} "
+                "(never reuse a number)" + record_fix(docname, free),
+            )
+
+
+def record_fix(docname: str, free: str) -> str:
+    """The rest of a renumbering fix for a record: its page takes the new ID."""
+    if not docname.startswith(f"{RECORDS_FOLDER}/"):
+        return ""
+    page = shlex.quote(f"source/{docname}.md")
     return (
-        f"The ID {need_id!r} is used twice: it is already the ID of a need{where}",
-        f"give this one the next free number of its prefix, {free} (never reuse a number)",
+        f", and name its page source/{docname.rpartition('/')[0]}/{free}.md "
+        f"('python3 -m nox -s record -- {page}' does both)"
     )
 
 

@@ -169,6 +169,8 @@ class DocStore:
     lines: dict[str, int] = field(default_factory=dict)
     #: Where each need's links are written: need ID -> link name -> line.
     link_lines: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The IDs sphinx-needs refused as already taken, with their lines.
+    duplicates: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def shows_all(self) -> bool:

@@ -177,7 +177,7 @@ class RuleDirective(SphinxDirective):
                 "remove ':not-verifiable:': records of its ':evidence:' show it at work",
             )
         try:
-            requirement = parse_requirement(evidence, requires)
+            requirement = parse_requirement(evidence, requires, self.env.config)
         except RequirementError as error:
             report(
                 (self.env.docname, option_line(self, error.option)),

@@ -12,6 +12,7 @@ from sphinx.application import Sphinx
 from sphinx_needs.api import get_needs_view
 
 from ..model import EVIDENCE_MODES
+from .kinds import CHANGE_AREAS, CHANGE_AREAS_CONFIG
 
 # The submodules are imported in setup_evidence: ``kinds`` configures sphinx-needs
 # (needs_model imports it), and the directives import needs_model.
@@ -35,6 +36,7 @@ def setup_evidence(app: Sphinx) -> None:
 
     app.add_config_value("anchor_evidence_enforcement", EVIDENCE_MODES[0], "env", types=(str,))
     app.add_config_value("anchor_audit_period", "", "env", types=(str,))
+    app.add_config_value(CHANGE_AREAS_CONFIG, list(CHANGE_AREAS), "env", types=(list,))
     setup_records(app)
     setup_views(app)
     setup_run_form(app)

@@ -14,7 +14,7 @@ import difflib
 from sphinx.application import Sphinx
 
 from ..diagnostics import report
-from ..model import ID_REGEX, ITEM
+from ..model import ITEM, id_number
 from ..store import all_documents, all_records, stores
 from .kinds import CHECKLIST_RUN, INCIDENT_KIND, KINDS, RECORDS_FOLDER
 from .requirements import parse_requirement
@@ -103,9 +103,7 @@ def _check_evidenced_checklists(env, checklists) -> None:
     for docname, store in sorted(stores(env).items()):
         for rule_id, (evidence, requires) in sorted(store.evidence.items()):
             requirement = parse_requirement(evidence, requires)
-            if requirement.where_field != "checklist":
-                continue
-            for prefix in requirement.where_values:
+            for prefix in dict(requirement.where).get("checklist", ()):
                 if prefix not in checklists:
                     report(
                         (docname, store.evidence_lines.get(rule_id)),
@@ -117,12 +115,15 @@ def _check_evidenced_checklists(env, checklists) -> None:
 
 
 def _check_sequence(records) -> None:
-    """Incident numbers run 1, 2, 3, ... without a gap or a repeat (examples apart)."""
+    """Incident numbers run 1, 2, 3, ... without a gap (examples apart); a number
+    written twice is a duplicate ID (needs_model.check_unique_ids)."""
     numbered = sorted(
-        (int(m["number"]), r)
-        for r in records
-        if r.kind == INCIDENT_KIND.directive and not r.example
-        if (m := ID_REGEX.match(r.need_id))
+        {
+            number[1]: r
+            for r in sorted(records, key=lambda r: r.docname, reverse=True)
+            if r.kind == INCIDENT_KIND.directive and not r.example
+            if (number := id_number(r.need_id))
+        }.items()
     )
     expected, previous = 1, "no incident"
     for number, record in numbered:

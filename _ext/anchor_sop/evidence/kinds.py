@@ -63,6 +63,10 @@ class Field:
     #: The name of the need field that holds it (sphinx-needs' own ``status``, or a
     #: name that is not one of sphinx-needs' core fields).
     need_field: str = ""
+    #: The configuration value that lists the choices, when the project names them.
+    choices_config: str = ""
+    #: Whether it holds several of its choices, separated by commas.
+    many: bool = False
 
     @property
     def stored_as(self) -> str:
@@ -71,6 +75,30 @@ class Field:
     @property
     def heading(self) -> str:
         return self.label or self.name.replace("-", " ").capitalize()
+
+    def choices_in(self, config) -> tuple[str, ...]:
+        """The choices: its own, or the configuration's list it names."""
+        return tuple(getattr(config, self.choices_config)) if self.choices_config else self.choices
+
+    def values_of(self, value: str) -> tuple[str, ...]:
+        """What a value as written holds: one choice, or several (``many``)."""
+        if not self.many:
+            return (value,)
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+#: What a change may change: the areas the change policy's scope names.
+CHANGE_AREAS_CONFIG = "anchor_change_areas"
+CHANGE_AREAS = (
+    "infrastructure",
+    "configuration",
+    "monitoring",
+    "alerting",
+    "backups",
+    "secrets",
+    "DNS",
+    "security settings",
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +243,14 @@ CHANGE = Kind(
             need_field="change_type",
         ),
         SYSTEM_FIELD,
+        Field(
+            "changes",
+            CHOICE,
+            "Areas changed",
+            required=True,
+            choices_config=CHANGE_AREAS_CONFIG,
+            many=True,
+        ),
         Field("by", PERSON, "Who", required=True),
         Field("executed", DATETIME, "When (executed)", required=True),
         Field("why", TEXT, "Why", required=True),
@@ -307,6 +343,8 @@ KINDS: dict[str, Kind] = {
 }
 #: The folder every record page is in.
 RECORDS_FOLDER = "records"
+#: Records are numbered by the hundred at least: RUN-001.
+RECORD_ID_WIDTH = 3
 
 
 def record_need_types() -> list[dict]:

@@ -40,6 +40,7 @@ from .requirements import (
     RequirementError,
     day_of,
     deadline,
+    holds,
     later_than,
     parse_requirement,
 )
@@ -206,8 +207,9 @@ def _set(records: Records, record: Record, c: Condition, today: date) -> str | N
 
 
 def _is(records: Records, record: Record, c: Condition, today: date) -> str | None:
-    value = record.values.get(c.field)
-    return None if value in c.values else f"{c.field} is {value or 'not recorded'}"
+    if holds(KINDS[record.kind], record.values, c.field, c.values):
+        return None
+    return f"{c.field} is {record.values.get(c.field) or 'not recorded'}"
 
 
 def _differs(records: Records, record: Record, c: Condition, today: date) -> str | None:
@@ -265,8 +267,7 @@ def _operate(records: Records, rule_id: str, requirement: Requirement, today: da
     population = [
         r
         for r in records.of_kind_by_day(requirement.kind)
-        if not requirement.where_field
-        or r.values.get(requirement.where_field) in requirement.where_values
+        if all(holds(kind, r.values, name, values) for name, values in requirement.where)
     ]
     findings = []
     recurrence, per_record = requirement.recurrence, requirement.per_record

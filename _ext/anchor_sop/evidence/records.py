@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -74,17 +75,21 @@ def parse_datetime(text: str) -> datetime | None:
         return None
 
 
-def check_value(location, record_id: str, spec: Field, value: str) -> bool:
+def check_value(location, record_id: str, spec: Field, value: str, config) -> bool:
     """Report a value that is not of its field's type; whether it is."""
     if value == UNKNOWN and spec.may_be_unknown:
         return True
-    if spec.type == CHOICE and value not in spec.choices:
+    choices = spec.choices_in(config)
+    wrong = [v for v in spec.values_of(value) if v not in choices]
+    if spec.type == CHOICE and (wrong or not spec.values_of(value)):
+        listed = ", ".join(choices)
         report(
             location,
             "record_value",
-            f"The {spec.heading.lower()} of {record_id} is {value!r}, which is not one of "
-            f"{', '.join(spec.choices)}",
-            f"write one of {', '.join(spec.choices)}"
+            f"The {spec.heading.lower()} of {record_id} {'are' if spec.many else 'is'} "
+            f"{value!r}, and {wrong[0] if wrong else value!r} is not one of {listed}",
+            ("write one or more of them, separated by commas, of" if spec.many else "write one of")
+            + f" {listed}"
             + (f" (or '{UNKNOWN}', shown as a known gap)" if spec.may_be_unknown else ""),
         )
         return False
@@ -140,7 +145,9 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             location,
             "second_record",
             f"A record page holds one record, and {need_id} is the second",
-            f"move it to a page of its own, {RECORDS_FOLDER}/{kind.folder}/{need_id}.md",
+            "move it, with a '#' title, into a new file outside the records folder, then "
+            "run 'python3 -m nox -s record -- FILE': it gets a page of its own under the "
+            "next free number of its kind",
         )
         valid = False
     expected = f"{RECORDS_FOLDER}/{kind.folder}/{need_id}"
@@ -150,7 +157,9 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             "record_place",
             f"The {kind.title.lower()} {need_id} is on the page {docname}.md; a record is "
             "the page named by its ID in its kind's folder",
-            f"move the page to source/{expected}.md",
+            f"run 'python3 -m nox -s record -- {shlex.quote(f'source/{docname}.md')}': it "
+            f"gives the record the next free number of its kind and its page in "
+            f"source/{RECORDS_FOLDER}/{kind.folder}/, and never writes over a file",
         )
         valid = False
     results, answered = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ((), ())
@@ -263,11 +272,12 @@ def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict
                     (directive.env.docname, directive.lineno),
                     "record_field",
                     f"The {kind.title.lower()} {need_id} has no ':{spec.name}:'{why}",
-                    f"add ':{spec.name}:' ({_describe(spec)})",
+                    f"add ':{spec.name}:' ({_describe(spec, directive.env.config)})",
                 )
             values.pop(spec.name, None)
             continue
-        if not check_value((directive.env.docname, lines[spec.name]), need_id, spec, value):
+        where = (directive.env.docname, lines[spec.name])
+        if not check_value(where, need_id, spec, value, directive.env.config):
             del values[spec.name]
 
 
@@ -281,9 +291,9 @@ DESCRIPTIONS = {
 }
 
 
-def _describe(spec: Field) -> str:
+def _describe(spec: Field, config) -> str:
     if spec.type == CHOICE:
-        return "one of " + ", ".join(spec.choices)
+        return ("one or more of " if spec.many else "one of ") + ", ".join(spec.choices_in(config))
     return DESCRIPTIONS.get(spec.type, "its text")
 
 

@@ -9,8 +9,10 @@ must show, on its own page::
     :requires: result is pass; every 3 months per system
     :::
 
-``:evidence:`` is a record kind (:mod:`.kinds`), optionally narrowed:
-``change where type is emergency``, ``incident where severity is Critical, High``.
+``:evidence:`` is a record kind (:mod:`.kinds`), optionally narrowed by one field
+or more: ``incident where severity is Critical, High``, ``change where type is
+emergency and changes is DNS`` (a field holding several values matches when one
+of them is listed).
 ``:requires:`` is a list of conditions, separated by ``;``:
 
 =====================================  ==============================================
@@ -58,9 +60,8 @@ PATTERNS = {
     "differs": re.compile(rf"^(?P<field>{_FIELD}) differs from (?P<other>{_FIELD})$"),
     "is": re.compile(rf"^(?P<field>{_FIELD}) is (?P<values>.+)$"),
 }
-EVIDENCE_PATTERN = re.compile(
-    rf"^(?P<kind>{_FIELD})(?: where (?P<field>{_FIELD}) is (?P<values>.+))?$"
-)
+EVIDENCE_PATTERN = re.compile(rf"^(?P<kind>{_FIELD})(?: where (?P<where>.+))?$")
+WHERE_PATTERN = re.compile(rf"^(?P<field>{_FIELD}) is (?P<values>.+)$")
 
 
 class RequirementError(ValueError):
@@ -90,8 +91,8 @@ class Requirement:
     """A rule's evidence: which records, and what they must show."""
 
     kind: str
-    where_field: str
-    where_values: tuple[str, ...]
+    #: Which records: each field, and the values one of which it holds.
+    where: tuple[tuple[str, tuple[str, ...]], ...]
     conditions: tuple[Condition, ...]
 
     @property
@@ -105,8 +106,10 @@ class Requirement:
     def describe(self) -> str:
         kind = KINDS[self.kind].title.lower()
         text = f"{kind} records"
-        if self.where_field:
-            text += f" where {self.where_field} is {', '.join(self.where_values)}"
+        if self.where:
+            text += " where " + " and ".join(
+                f"{name} is {', '.join(values)}" for name, values in self.where
+            )
         if self.conditions:
             text += ": " + "; ".join(c.text for c in self.conditions)
         return text
@@ -120,36 +123,52 @@ def _unit(text: str) -> str:
     return text if text.endswith("s") else f"{text}s"
 
 
-def parse_requirement(evidence: str, requires: str) -> Requirement:
-    """The requirement the two options state; :class:`RequirementError` when they do not."""
+def parse_requirement(evidence: str, requires: str, config=None) -> Requirement:
+    """The requirement the two options state; :class:`RequirementError` when they do not.
+    With the build's ``config``, values of a field whose choices it names are checked."""
     match = EVIDENCE_PATTERN.match(evidence)
     if match is None or match["kind"] not in KINDS:
         raise RequirementError(
             "evidence",
             f"':evidence: {evidence}' does not name a kind of record",
             f"write one of {', '.join(KINDS)}, optionally followed by "
-            "'where FIELD is VALUE[, VALUE]'",
+            "'where FIELD is VALUE[, VALUE] [and FIELD is VALUE]'",
         )
     kind = KINDS[match["kind"]]
-    where_values: tuple[str, ...] = ()
-    if match["field"]:
-        where_values = _values(match["values"])
-        _check_field("evidence", kind, match["field"], where_values)
+    where = []
+    for clause in (match["where"] or "").split(" and ") if match["where"] else ():
+        narrowed = WHERE_PATTERN.match(clause.strip())
+        if narrowed is None:
+            raise RequirementError(
+                "evidence",
+                f"'where {match['where']}' narrows by {clause.strip()!r}, which is not "
+                "'FIELD is VALUE[, VALUE]'",
+                "write each field as 'FIELD is VALUE[, VALUE]', joined by 'and'",
+            )
+        values = _values(narrowed["values"])
+        _check_field("evidence", kind, narrowed["field"], values, config)
+        if narrowed["field"] in dict(where):
+            raise RequirementError(
+                "evidence",
+                f"'where' names the field {narrowed['field']!r} twice",
+                "list its values once, separated by commas",
+            )
+        where.append((narrowed["field"], values))
     conditions = []
     for text in (part.strip() for part in requires.split(";")):
         if not text:
             continue
-        conditions.append(_condition(kind, " ".join(text.split())))
+        conditions.append(_condition(kind, " ".join(text.split()), config))
     if sum(1 for c in conditions if c.what in ("every", "before_system")) > 1:
         raise RequirementError(
             "requires",
             "':requires:' has more than one 'every' or 'one per system'",
             "keep one; a rule with two periods is two rules",
         )
-    return Requirement(kind.directive, match["field"] or "", where_values, tuple(conditions))
+    return Requirement(kind.directive, tuple(where), tuple(conditions))
 
 
-def _condition(kind: Kind, text: str) -> Condition:
+def _condition(kind: Kind, text: str, config) -> Condition:
     for what, pattern in PATTERNS.items():
         match = pattern.match(text)
         if match is None:
@@ -165,7 +184,7 @@ def _condition(kind: Kind, text: str) -> Condition:
             unit=_unit(groups["unit"]) if groups.get("unit") else "",
             per_system=bool(groups.get("per")),
         )
-        _check_condition(kind, condition)
+        _check_condition(kind, condition, config)
         return condition
     raise RequirementError(
         "requires",
@@ -176,7 +195,9 @@ def _condition(kind: Kind, text: str) -> Condition:
     )
 
 
-def _check_field(option: str, kind: Kind, name: str, values: tuple[str, ...] = ()) -> None:
+def _check_field(
+    option: str, kind: Kind, name: str, values: tuple[str, ...] = (), config=None
+) -> None:
     spec = kind.fields_by_name.get(name)
     if spec is None:
         raise RequirementError(
@@ -184,12 +205,15 @@ def _check_field(option: str, kind: Kind, name: str, values: tuple[str, ...] = (
             f"A {kind.directive} has no field {name!r}",
             f"use one of {', '.join(kind.fields_by_name)}",
         )
-    bad = [v for v in values if spec.choices and v not in spec.choices]
+    if spec.choices_config and config is None:
+        return  # the project's list: checked where the build's configuration is at hand
+    choices = spec.choices_in(config)
+    bad = [v for v in values if choices and v not in choices]
     if bad:
         raise RequirementError(
             option,
             f"{bad[0]!r} is not a value of a {kind.directive}'s {name}",
-            f"use {', '.join(spec.choices)}",
+            f"use {', '.join(choices)}",
         )
 
 
@@ -214,9 +238,9 @@ def _dated(kind: Kind, name: str, option: str = "requires") -> None:
         )
 
 
-def _check_condition(kind: Kind, c: Condition) -> None:
+def _check_condition(kind: Kind, c: Condition, config) -> None:
     if c.what in ("set", "is"):
-        _check_field("requires", kind, c.field, c.values if c.what == "is" else ())
+        _check_field("requires", kind, c.field, c.values if c.what == "is" else (), config)
     elif c.what == "differs":
         _check_field("requires", kind, c.field)
         _check_field("requires", kind, c.other)
@@ -254,6 +278,15 @@ def _check_condition(kind: Kind, c: Condition) -> None:
 
 
 # --- time -------------------------------------------------------------------------
+
+
+def holds(kind: Kind, record_values: dict[str, str], name: str, values: tuple[str, ...]) -> bool:
+    """Whether a record's field holds one of ``values`` (one of its values, for a field
+    that holds several)."""
+    value = record_values.get(name)
+    if value is None:
+        return False
+    return any(v in values for v in kind.fields_by_name[name].values_of(value))
 
 
 def add_business_days(day: date, n: int) -> date:

@@ -2,7 +2,7 @@
 
 The checklist directive leaves a ``run_form`` placeholder; when the page is
 written it gets what the browser needs from the build (the managed systems,
-the next free run number, the records folder) and the HTML translator writes
+the next free run number) and the HTML translator writes
 a form that ``static/anchor-sop-runs.js`` brings to life::
 
     <run_form prefix="HAC" title="Handoff acceptance" sign_off="True"
@@ -22,10 +22,10 @@ import json
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..model import ID_REGEX
+from ..model import next_free_id
 from ..render import RESOLVE_EVENT, skip_node
 from ..store import all_records
-from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND, RECORDS_FOLDER
+from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND, RECORD_ID_WIDTH
 
 
 class run_form(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -43,15 +43,15 @@ def fill_run_forms(app: Sphinx, doctree: nodes.document) -> None:
         for r in records
         if r.kind == MANAGED_SYSTEM_KIND.directive and not r.example
     )
-    numbers = [
-        match["number"]
-        for r in records
-        if r.kind == CHECKLIST_RUN.directive and (match := ID_REGEX.match(r.need_id))
-    ]
+    free = next_free_id(
+        CHECKLIST_RUN.prefix,
+        (r.need_id for r in records if r.kind == CHECKLIST_RUN.directive),
+        RECORD_ID_WIDTH,
+    ).rpartition("-")[2]
     for form in forms:
         form["systems"] = systems
-        form["next"] = max((int(n) for n in numbers), default=0) + 1
-        form["width"] = max((len(n) for n in numbers), default=3)
+        form["next"] = int(free)
+        form["width"] = len(free)
 
 
 def visit_run_form_html(self, node: run_form) -> None:
@@ -61,7 +61,6 @@ def visit_run_form_html(self, node: run_form) -> None:
         "sign-off": "yes" if node["sign_off"] else "no",
         "next": str(node.get("next", 1)),
         "width": str(node.get("width", 3)),
-        "folder": f"source/{RECORDS_FOLDER}/{CHECKLIST_RUN.folder}",
         "systems": json.dumps(node.get("systems", []), ensure_ascii=False),
     }
     attributes = " ".join(f'data-{key}="{self.attval(value)}"' for key, value in data.items())
@@ -96,8 +95,10 @@ def visit_run_form_html(self, node: run_form) -> None:
         '<button type="button" class="anchor-run-print">Print</button> '
         '<button type="button" class="anchor-run-reset">Reset this run</button></div>'
         '<p class="anchor-run-message" role="alert"></p>'
-        '<div class="anchor-run-commit"><p>Put the file in <code class="anchor-run-folder">'
-        '</code>, then:</p><pre class="anchor-run-git"></pre></div>'
+        '<div class="anchor-run-commit"><p>In your checkout of the manual, place the '
+        "download under its final number (it never writes over a record) and run the "
+        "<code>git</code> lines it prints:</p>"
+        '<pre class="anchor-run-git"></pre></div>'
         "</div></div>\n"
     )
     raise nodes.SkipNode

@@ -1,8 +1,10 @@
 // Checklist runs: an operator records a run of a checklist for a managed system.
-// The answers stay in this browser (per checklist and system) until the run is
-// downloaded as its record or reset. The record is the checklist-run page the build
+// The answers stay in this browser (per checklist and run) until the run is reset.
+// A downloaded run is finished: "Start run" begins a new one, and a run is taken
+// up again only by choosing it. The record is the checklist-run page the build
 // reads (evidence/records.py): option values and answers are written as JSON
-// strings, so nothing typed can end or change the directive.
+// strings, so nothing typed can end or change the directive. Its number is
+// provisional: `nox -s record` gives it its final one in the checkout.
 "use strict";
 
 (function () {
@@ -51,7 +53,14 @@
     const current = $(".anchor-run-current");
     const message = $(".anchor-run-message");
 
-    const load = () => storage((s) => JSON.parse(s.getItem(key) || "null")) || { runs: {} };
+    // runs are kept by their ID (they were once kept by system: read those too)
+    const load = () => {
+      const kept = storage((s) => JSON.parse(s.getItem(key) || "null")) || { runs: {} };
+      const runs = {};
+      for (const [name, run] of Object.entries(kept.runs)) runs[run.id] = run;
+      const current = kept.runs[kept.current];
+      return { runs, current: current ? current.id : undefined };
+    };
     const save = (state) => storage((s) => s.setItem(key, JSON.stringify(state)));
     let state = load();
 
@@ -162,6 +171,13 @@
       return lines.join("\n");
     }
 
+    // downloaded (or copied): the run is finished, and kept until reset
+    function finish(run) {
+      run.downloaded = run.downloaded || isoNow();
+      save(state);
+      show();
+    }
+
     function complete(run) {
       const found = problems(run);
       message.textContent = found.length
@@ -173,14 +189,15 @@
     function show() {
       const list = $(".anchor-run-list");
       list.replaceChildren();
-      for (const [system, run] of Object.entries(state.runs)) {
+      for (const [id, run] of Object.entries(state.runs)) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "anchor-run-switch";
-        button.textContent = `${run.id}: ${system} ${run.systemTitle}`;
-        button.setAttribute("aria-pressed", String(system === state.current));
+        button.textContent =
+          `${run.id}: ${run.system} ${run.systemTitle}` + (run.downloaded ? " (downloaded)" : "");
+        button.setAttribute("aria-pressed", String(id === state.current));
         button.addEventListener("click", () => {
-          state.current = system;
+          state.current = id;
           save(state);
           message.textContent = "";
           show();
@@ -201,7 +218,10 @@
       $(".anchor-run-progress").textContent =
         `${run.id} for ${run.system} ${run.systemTitle}, run by ${run.by} at ${run.at}: ` +
         `${tally.done} done, ${tally["not applicable"]} not applicable, ` +
-        `${tally.failed} failed, ${tally.unanswered} unanswered of ${items.length}`;
+        `${tally.failed} failed, ${tally.unanswered} unanswered of ${items.length}` +
+        (run.downloaded
+          ? `. Downloaded at ${run.downloaded}: this run is finished; Start run begins a new one.`
+          : "");
       if (needsSignOff) {
         const signer = $(".anchor-run-signer");
         if (document.activeElement !== signer) signer.value = run.signer || "";
@@ -209,10 +229,7 @@
           ? `Signed off by ${run.signer} at ${run.signedAt}`
           : "Not signed off";
       }
-      const path = `${form.dataset.folder}/${run.id}.md`;
-      $(".anchor-run-folder").textContent = `${form.dataset.folder}/`;
-      $(".anchor-run-git").textContent =
-        `git add ${path}\ngit commit -m "Checklist run ${run.id}: ${title}, ${run.system}"`;
+      $(".anchor-run-git").textContent = `python3 -m nox -s record -- ~/Downloads/${run.id}.md`;
     }
 
     $(".anchor-run-begin").addEventListener("click", () => {
@@ -222,17 +239,17 @@
         message.textContent = "Choose the system and say who runs the checklist.";
         return;
       }
-      if (!state.runs[system]) {
-        state.runs[system] = {
-          id: nextNumber(),
-          system,
-          systemTitle: systems.get(system),
-          by,
-          at: isoNow(),
-          answers: {},
-        };
-      }
-      state.current = system;
+      // always a new run: one in progress is taken up by choosing it in the list
+      const run = {
+        id: nextNumber(),
+        system,
+        systemTitle: systems.get(system),
+        by,
+        at: isoNow(),
+        answers: {},
+      };
+      state.runs[run.id] = run;
+      state.current = run.id;
       save(state);
       message.textContent = "";
       show();
@@ -261,6 +278,7 @@
     $(".anchor-run-download").addEventListener("click", () => {
       const run = state.runs[state.current];
       if (!complete(run)) return;
+      finish(run);
       const blob = new Blob([recordText(run)], { type: "text/markdown" });
       const link = document.createElement("a");
       link.href = URL.createObjectURL(blob);
@@ -276,6 +294,7 @@
       if (!complete(run)) return;
       try {
         await navigator.clipboard.writeText(recordText(run));
+        finish(run);
         message.textContent = "Copied.";
       } catch (error) {
         message.textContent = "The browser refused the clipboard: use Download.";
@@ -285,6 +304,9 @@
     $(".anchor-run-print").addEventListener("click", () => window.print());
 
     $(".anchor-run-reset").addEventListener("click", () => {
+      const run = state.runs[state.current];
+      const lost = run.downloaded ? "" : " It has not been downloaded: its answers are lost.";
+      if (!window.confirm(`Reset ${run.id} for ${run.system}?${lost}`)) return;
       delete state.runs[state.current];
       state.current = Object.keys(state.runs)[0];
       save(state);
