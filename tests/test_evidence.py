@@ -997,3 +997,61 @@ def test_a_rule_narrowed_by_an_area_the_list_does_not_name_is_one_warning(eviden
     assert len(warnings) == 1, warnings
     line = wrong.splitlines().index(":evidence: change where type is emergency and changes is dns")
     assert f"dns.md:{line + 1}: WARNING: 'dns' is not a value of a change's changes" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("later", "late"),
+    [("2026-03-13T10:59:00+00:00", False), ("2026-03-13T11:01:00+00:00", True)],
+)
+def test_a_record_that_became_late_during_the_day_shows_at_the_next_build(
+    make_app, tmp_path, monkeypatch, later, late
+):
+    """INC-001 resolved 6 March 12:00+01:00, no postmortem: late after 5 business days,
+    13 March 11:00 UTC. Built at 10:00 UTC, then again, nothing edited, at ``later``."""
+    from datetime import datetime
+
+    def at(moment: str) -> None:
+        monkeypatch.setenv(
+            "SOURCE_DATE_EPOCH", str(int(datetime.fromisoformat(moment).timestamp()))
+        )
+
+    monkeypatch.delenv("ANCHOR_TODAY", raising=False)
+    srcdir = tmp_path / "src"
+    write_pages(
+        srcdir, {**PAGES, "records/incidents/INC-001": _at(INCIDENT, ":postmortem: PM-001\n", "")}
+    )
+    at("2026-03-13T10:00:00+00:00")
+    first = make_app("html", srcdir=srcdir, freshenv=True)
+    first.build()
+    first.cleanup()
+    assert "no postmortem within" not in (first.outdir / "registers.html").read_text()
+    at(later)
+    again = make_app("html", srcdir=srcdir)
+    again.build()
+    again.cleanup()
+    registers = (again.outdir / "registers.html").read_text()
+    assert ("INC-001 no postmortem within 5 business days of resolved" in registers) is late
+    assert (">findings<" in (again.outdir / "policy.html").read_text()) is late
+
+
+@pytest.mark.parametrize(("second", "finding"), [("2025-12-31", False), ("2026-01-01", True)])
+def test_a_quarterly_test_on_each_quarters_last_day_is_met(evidence_build, second, finding):
+    """Accepted 30 June; passing tests on 30 September, ``second`` and 31 March: a
+    quarter from a month's last day ends on the last day of the third month."""
+    days = ["2025-09-30", second, "2026-03-31"]
+    tests = {
+        f"records/restore-tests/RT-00{n}": RESTORE_TEST.replace("RT-001", f"RT-00{n}").replace(
+            "2026-03-02", day
+        )
+        for n, day in enumerate(days, start=1)
+    }
+    system = SYSTEM.replace("2026-01-05", "2025-06-30")
+    app = evidence_build({"records/systems/SYS-01": system, **tests})
+    assert warnings_of(app) == []
+    quarterly = [row for row in findings(app) if row[1] == "RTP-01"]
+    if finding:
+        assert len(quarterly) == 1, quarterly
+        assert "between 2025-09-30 and 2026-01-01" in quarterly[0][-1]
+        assert "due by 2025-12-31" in quarterly[0][-1]
+    else:
+        assert quarterly == []

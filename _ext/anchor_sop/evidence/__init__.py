@@ -29,6 +29,37 @@ def _check(app: Sphinx, _builder=None) -> None:
     enforce(app, operation_report(app), needs)
 
 
+def _rewrite_when_a_deadline_passed(_app: Sphinx, env) -> list[str]:
+    """The pages that show findings, when a record became late since the last build
+    (``within`` hours of a date and time): a rebuild later the same day shows it.
+    A new day rewrites them anyway (lifecycle.reviews)."""
+    from ..clock import now
+    from ..store import all_records, stores
+    from .operation import Records, pending_deadlines
+    from .requirements import RequirementError, parse_requirement
+
+    moment = now()
+    since = getattr(env, "anchor_sop_evidence_moment", None)
+    env.anchor_sop_evidence_moment = moment
+    if since is None or since.date() != moment.date():
+        return []
+    requirements = []
+    for store in stores(env).values():
+        for evidence, requires in store.evidence.values():
+            try:
+                requirements.append(parse_requirement(evidence, requires))
+            except RequirementError:
+                continue  # reported where it is written
+    passed = [
+        d for d in pending_deadlines(Records(all_records(env)), requirements) if since < d <= moment
+    ]
+    if not passed:
+        return []
+    return sorted(
+        docname for docname, store in stores(env).items() if store.shows_all or store.follows
+    )
+
+
 def setup_evidence(app: Sphinx) -> None:
     from .records import setup_records
     from .runform import setup_run_form
@@ -41,3 +72,4 @@ def setup_evidence(app: Sphinx) -> None:
     setup_views(app)
     setup_run_form(app)
     app.connect("write-started", _check, priority=610)
+    app.connect("env-get-updated", _rewrite_when_a_deadline_passed)

@@ -262,13 +262,36 @@ def _fails(records: Records, record: Record, c: Condition, today: date) -> str |
     return CHECKS[c.what](records, record, c, today)
 
 
-def _operate(records: Records, rule_id: str, requirement: Requirement, today: date):
+def population_of(records: Records, requirement: Requirement) -> list[Record]:
+    """The records a requirement reads: of its kind and ``where``, in day order."""
     kind = KINDS[requirement.kind]
-    population = [
+    return [
         r
         for r in records.of_kind_by_day(requirement.kind)
         if all(holds(kind, r.values, name, values) for name, values in requirement.where)
     ]
+
+
+def pending_deadlines(records: Records, requirements: Iterable[Requirement]) -> set[datetime]:
+    """The moments at which a record not yet late becomes late: ``F within N UNIT of
+    G`` counted from a date and time, F not written. A build after one of them finds
+    what a build before it did not, on the same day."""
+    moments = set()
+    for requirement in requirements:
+        within = [c for c in requirement.conditions if c.what == "within"]
+        if not within:
+            continue
+        for record in population_of(records, requirement):
+            for c in within:
+                start = records.moment(record, c.other)
+                if isinstance(start, datetime) and records.moment(record, c.field) is None:
+                    moments.add(deadline(start, c.n, c.unit))
+    return moments
+
+
+def _operate(records: Records, rule_id: str, requirement: Requirement, today: date):
+    kind = KINDS[requirement.kind]
+    population = population_of(records, requirement)
     findings = []
     recurrence, per_record = requirement.recurrence, requirement.per_record
     if recurrence is None:
