@@ -1055,3 +1055,151 @@ def test_a_quarterly_test_on_each_quarters_last_day_is_met(evidence_build, secon
         assert "due by 2025-12-31" in quarterly[0][-1]
     else:
         assert quarterly == []
+
+
+DECISION = """# Keep restore tests apart
+
+:::{decision} DEC-001
+:decided-on: 2026-03-23
+:::
+
+## Decision
+
+Restore tests run in an isolated environment.
+
+## Context
+
+The policy says so.
+
+## Options considered
+
+- Isolated
+
+## Decision rationale
+
+Safety.
+
+## Consequences accepted
+
+Slower tests.
+"""
+
+SECURITY_REVIEW = """# Weekly review
+
+:::{security-review} SRV-001
+:reviewed-on: 2026-04-17
+:by: Dana
+:findings: Nothing above Low.
+:::
+"""
+
+#: A record of every kind, by its page (the fixture project's, and two more).
+EVERY_KIND = {
+    "records/systems/SYS-01": SYSTEM,
+    "records/checklist-runs/RUN-001": RUN,
+    "records/incidents/INC-001": INCIDENT,
+    "records/postmortems/PM-001": POSTMORTEM,
+    "records/changes/CR-001": EMERGENCY,
+    "records/restore-tests/RT-001": RESTORE_TEST,
+    "records/security-reviews/SRV-001": SECURITY_REVIEW,
+    "records/decisions/DEC-001": DECISION,
+}
+
+
+def _unclosed(text: str) -> str:
+    """``text`` without the line that closes its first directive."""
+    lines = text.splitlines()
+    opening = next(i for i, line in enumerate(lines) if line.startswith(":::{"))
+    closing = next(i for i in range(opening + 1, len(lines)) if lines[i] == ":::")
+    return "\n".join(lines[:closing] + lines[closing + 1 :]) + "\n"
+
+
+def _with_a_section(page: str) -> str:
+    text = EVERY_KIND[page]
+    return text if "\n## " in text else text + "\n## Notes\n\nWritten after the record.\n"
+
+
+@pytest.mark.parametrize("page", EVERY_KIND)
+def test_a_record_of_every_kind_with_its_fence_closed_is_clean(evidence_build, page):
+    assert warnings_of(evidence_build({page: _with_a_section(page)})) == []
+
+
+@pytest.mark.parametrize("page", EVERY_KIND)
+def test_a_record_whose_fence_swallows_the_page_is_one_warning_at_the_first_section(
+    evidence_build, page
+):
+    broken = _unclosed(_with_a_section(page))
+    heading = next(line for line in broken.splitlines() if line.startswith("## "))
+    line = broken.splitlines().index(heading) + 1
+    app = evidence_build({page: broken})
+    warnings = warnings_of(app)
+    assert len(warnings) == 1, warnings
+    need_id = page.rpartition("/")[2]
+    assert f"{page}.md:{line}: WARNING: The section '{heading}' is inside the " in warnings[0]
+    assert f"{need_id}, whose fence is not closed before it" in warnings[0]
+    assert (
+        f"Fix: close the {EVERY_KIND[page].split('{')[1].split('}')[0]} with a line ':::' "
+        in (warnings[0])
+    )
+    # shown, not dropped
+    body = broken.splitlines()[line]  # the line after the heading, or blank
+    html = (app.outdir / f"{page}.html").read_text()
+    assert heading.removeprefix("## ") in html and (not body.strip() or body.strip() in html)
+
+
+SWALLOWING = [
+    # (directive, page, the line after which the closing fence is removed, the need inside)
+    ("rule", "policy", ":id: RTP-01", "RTP-02"),
+    ("item", "checklist", ":id: HOC-01", "HOC-02"),
+]
+
+
+@pytest.mark.parametrize(("directive", "page", "after", "inner"), SWALLOWING)
+def test_a_need_swallowed_by_an_open_fence_is_one_warning_naming_that_fence(
+    evidence_build, directive, page, after, inner
+):
+    lines = PAGES[page].splitlines()
+    start = lines.index(after)
+    closing = next(i for i in range(start, len(lines)) if lines[i] == ":::")
+    opening = max(i for i in range(start) if lines[i].startswith(f":::{{{directive}}}"))
+    broken = "\n".join(lines[:closing] + lines[closing + 1 :]) + "\n"
+    inner_line = (
+        next(i for i, line in enumerate(broken.splitlines(), 1) if line == f":id: {inner}") - 1
+    )
+    warnings = warnings_of(evidence_build({page: broken}))
+    assert len(warnings) == 1, warnings
+    outer = after.removeprefix(":id: ")
+    assert (
+        f"{page}.md:{inner_line}: WARNING: The {directive} '{inner}' is inside the "
+        f"{directive} '{outer}' of line {opening + 1}, whose fence is not closed before it. "
+        f"Fix: close the {directive} {outer} with a line ':::' (as many colons as its "
+        f"opening) before line {inner_line}"
+    ) in warnings[0]
+
+
+def test_a_fence_longer_than_its_closing_line_swallows_the_next_rule(evidence_build):
+    longer = POLICY.replace(":::{rule} Quarterly restore test", "::::{rule} Quarterly restore test")
+    warnings = warnings_of(evidence_build({"policy": longer}))
+    assert len(warnings) == 1, warnings
+    assert "The rule 'RTP-02' is inside the rule 'RTP-01'" in warnings[0]
+    assert "close the rule RTP-01 with a line '::::'" in warnings[0]
+
+
+def test_an_exception_swallowed_by_another_is_one_warning(evidence_build):
+    exception = """:::{{policy-exception}} Direct access {n}
+:id: EXC-0{n}
+:exempts: RTP-01
+:system: SYS-01
+:approved-by: Anchor MSP Operations Lead
+:start: 2026-04-01
+:expires: 2026-04-30
+Debugging.
+:::
+"""
+    page = "# Exceptions\n\n" + exception.format(n=1) + "\n" + exception.format(n=2)
+    broken = page.replace("Debugging.\n:::\n\n", "Debugging.\n\n", 1)
+    warnings = warnings_of(evidence_build({"exceptions": broken}))
+    assert len(warnings) == 1, warnings
+    line = broken.splitlines().index(":::{policy-exception} Direct access 2") + 1
+    assert f"exceptions.md:{line}: WARNING: The exception 'EXC-02' is inside the " in warnings[0]
+    assert "policy-exception 'EXC-01' of line 3" in warnings[0]

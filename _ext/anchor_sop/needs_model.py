@@ -9,6 +9,7 @@ accessible and cheap to write.
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from docutils import nodes
@@ -30,6 +31,7 @@ from .model import (
     id_number,
     next_free_id,
 )
+from .render import SECTIONS_SWALLOWED, enclosing_need
 from .store import digest, doc_store, stores
 
 
@@ -127,6 +129,7 @@ def create_need(
     env = directive.env
     explicit_line = lineno is not None
     lineno = lineno or directive.lineno
+    _check_not_swallowed(directive, need_type, need_id)
     try:
         need_nodes = add_need(
             # sphinx-needs' API takes the application, which a directive reaches only
@@ -169,6 +172,39 @@ def create_need(
         if fields.get(name)
     }
     return need_nodes
+
+
+#: ``env.temp_data`` key: the lines of the needs whose open fence was reported.
+SWALLOWING_TOLD = "anchor_sop_swallowing_told"
+#: The fence that opens a directive: colons or backticks.
+FENCE = re.compile(r"^\s*(?P<fence>:{3,}|`{3,})")
+
+
+def _check_not_swallowed(directive: SphinxDirective, need_type: str, need_id: str) -> None:
+    """A need written inside another need's body: that one's fence was left open (or
+    is longer than the fence that was meant to close it). Reported once, here, where
+    the swallowed need is written; the need is still made and shown."""
+    outer = enclosing_need(directive)
+    if outer is None:
+        return
+    # one mistake, one warning: the first need it swallowed says it
+    told = directive.env.temp_data.setdefault(SWALLOWING_TOLD, set())
+    if outer.lineno in told:
+        return
+    told.add(outer.lineno)
+    outer_id = outer.options.get("id") or (outer.arguments[0] if outer.arguments else "")
+    opening = FENCE.match(outer.block_text)
+    fence = opening["fence"] if opening else ":::"
+    # what follows on the page may be inside it too: its sections are not checked again
+    directive.env.temp_data[SECTIONS_SWALLOWED] = True
+    report(
+        (directive.env.docname, directive.lineno),
+        "swallowed_directive",
+        f"The {need_type} {need_id!r} is inside the {outer.name} {outer_id!r} of line "
+        f"{outer.lineno}, whose fence is not closed before it",
+        f"close the {outer.name} {outer_id} with a line '{fence}' (as many colons as its "
+        f"opening) before line {directive.lineno}",
+    )
 
 
 def check_unique_ids(_app: Sphinx, env) -> None:

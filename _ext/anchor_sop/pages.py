@@ -24,6 +24,7 @@ from sphinx.environment import BuildEnvironment
 
 from .diagnostics import report, source_place
 from .evidence.kinds import KINDS, RECORDS_FOLDER
+from .render import SECTIONS_SWALLOWED
 from .store import doc_store
 
 #: The sections a kind of page has, in order (others may stand between them); a
@@ -61,7 +62,7 @@ def check_page_structure(app: Sphinx, doctree: nodes.document) -> None:
         return
     title = top[0].astext()
     kind = page_kind(env, docname, title)
-    if kind is None:
+    if kind is None or env.temp_data.get(SECTIONS_SWALLOWED):
         return
     sections = [child for child in top.children if isinstance(child, nodes.section)]
     names = [section[0].astext() for section in sections]

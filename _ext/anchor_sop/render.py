@@ -98,11 +98,35 @@ def permalink(need_id: str) -> nodes.reference:
     )
 
 
-def need_body(directive: SphinxDirective) -> nodes.container:
-    """The directive's content, parsed as the page's own markup."""
+#: ``env.temp_data`` key: the need directives whose body is being parsed, outermost
+#: first (a need written inside one of them is a fence left open).
+OPEN_NEEDS = "anchor_sop_open_needs"
+
+
+def need_body(directive: SphinxDirective, start: int = 0) -> nodes.container:
+    """The directive's content (from its ``start``-th line), parsed as the page's own
+    markup."""
     body = nodes.container(classes=["anchor-need-body"])
-    directive.state.nested_parse(directive.content, directive.content_offset, body)
+    open_needs = directive.env.temp_data.setdefault(OPEN_NEEDS, [])
+    open_needs.append(directive)
+    try:
+        directive.state.nested_parse(
+            directive.content[start:], directive.content_offset + start, body
+        )
+    finally:
+        open_needs.pop()
     return body
+
+
+#: ``env.temp_data`` key: the page's sections are inside a need whose fence is not
+#: closed (reported there once; the page's structure is not checked again).
+SECTIONS_SWALLOWED = "anchor_sop_sections_swallowed"
+
+
+def enclosing_need(directive: SphinxDirective) -> SphinxDirective | None:
+    """The need directive whose body ``directive`` is written in, if any."""
+    open_needs = directive.env.temp_data.get(OPEN_NEEDS)
+    return open_needs[-1] if open_needs else None
 
 
 def placeholder(

@@ -36,7 +36,14 @@ from sphinx.util.docutils import SphinxDirective
 from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
 from ..needs_model import check_need_id, create_need, replace_need_directive
-from ..render import id_badge, need_body, permalink, simple_table, state_badge
+from ..render import (
+    SECTIONS_SWALLOWED,
+    id_badge,
+    need_body,
+    permalink,
+    simple_table,
+    state_badge,
+)
 from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store
 from .kinds import (
     CHECKLIST,
@@ -162,7 +169,11 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             f"source/{RECORDS_FOLDER}/{kind.folder}/, and never writes over a file",
         )
         valid = False
-    results, answered = _read_results(directive, need_id) if kind is CHECKLIST_RUN else ((), ())
+    # what the record holds ends where the page's sections begin, if its fence is open
+    end = _sections_inside(directive, kind, need_id)
+    results, answered = (
+        _read_results(directive, need_id, end) if kind is CHECKLIST_RUN else ((), ())
+    )
     example = "example" in directive.options
     title = page_title(directive)
     box = nodes.container(
@@ -244,9 +255,34 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
         doc_store(env, docname).follows = frozenset({EVIDENCE})
     else:
         box += facts_table(kind, values, as_written)  # shown as written, not lost
-    if directive.content and kind is not CHECKLIST_RUN:  # a run's body is its answers
+    if directive.content and kind is not CHECKLIST_RUN:
         box += need_body(directive)
+    elif end < len(directive.content):  # a run's body is its answers; then the page's
+        box += need_body(directive, end)
     return [box]
+
+
+#: A Markdown heading: in a record's body, the page's sections its fence swallowed.
+HEADING = re.compile(r"^#{1,6}\s")
+
+
+def _sections_inside(directive: SphinxDirective, kind: Kind, need_id: str) -> int:
+    """Where the page's sections begin inside the record (its fence is not closed
+    before them), else the content's end. One warning there; the sections are still
+    shown, and the page's structure is not checked again."""
+    for offset, line in enumerate(directive.content):
+        if HEADING.match(line):
+            lineno = content_line(directive, offset)
+            report(
+                (directive.env.docname, lineno),
+                "swallowed_directive",
+                f"The section {line.strip()!r} is inside the {kind.title.lower()} {need_id}, "
+                "whose fence is not closed before it",
+                f"close the {kind.directive} with a line ':::' before line {lineno}",
+            )
+            directive.env.temp_data[SECTIONS_SWALLOWED] = True
+            return offset
+    return len(directive.content)
 
 
 def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict) -> None:
@@ -297,14 +333,14 @@ def _describe(spec: Field, config) -> str:
     return DESCRIPTIONS.get(spec.type, "its text")
 
 
-def _read_results(directive: SphinxDirective, need_id: str):
+def _read_results(directive: SphinxDirective, need_id: str, end: int):
     """A run's answers, one line each: ``HAC-01: done`` or ``HAC-02: {result: ..., note:
     ..., evidence: ...}`` (JSON strings welcome: what the browser writes); and every
     item a line answers, right or wrong (an answer in error is not also missing)."""
     results = []
     seen = set()
     answered = []
-    for offset, line in enumerate(directive.content):
+    for offset, line in enumerate(directive.content[:end]):
         lineno = content_line(directive, offset)
         if not line.strip():
             continue
