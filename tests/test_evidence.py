@@ -503,15 +503,9 @@ def test_runs_with_other_zeros_are_one_duplicate_in_a_serial_and_a_parallel_buil
     assert "the next free number of its prefix, RUN-0002" in warnings[0]
 
 
-def test_the_same_id_on_two_pages_of_a_parallel_build_is_one_located_warning(
-    evidence_build,
-):
-    """sphinx-needs finds it when it merges the readers' needs, without a fix: the
-    build says it once, with both places and the next free ID."""
-    exception = """# Exceptions {n}
-
-:::{{policy-exception}} Direct access
-:id: EXC-01
+#: An exception of the fixture project's rules: ``EXCEPTION.format(n=1)`` is EXC-01.
+EXCEPTION = """:::{{policy-exception}} Direct access {n}
+:id: EXC-0{n}
 :exempts: RTP-01
 :system: SYS-01
 :approved-by: Anchor MSP Operations Lead
@@ -520,10 +514,18 @@ def test_the_same_id_on_two_pages_of_a_parallel_build_is_one_located_warning(
 Debugging.
 :::
 """
+
+
+def test_the_same_id_on_two_pages_of_a_parallel_build_is_one_located_warning(
+    evidence_build,
+):
+    """sphinx-needs finds it when it merges the readers' needs, without a fix: the
+    build says it once, with both places and the next free ID."""
+    page = "# Exceptions\n\n" + EXCEPTION.format(n=1)
     pages = {f"page{i}": f"# Page {i}\n" for i in range(8)}
     # far apart in name order: read in two chunks, by two processes
-    pages["a-exceptions"] = exception.format(n="A")
-    pages["z-exceptions"] = exception.format(n="Z")
+    pages["a-exceptions"] = page
+    pages["z-exceptions"] = page
     app = evidence_build(pages, parallel=2)
     warnings = warnings_of(app)
     assert len(warnings) == 1, warnings
@@ -1186,17 +1188,7 @@ def test_a_fence_longer_than_its_closing_line_swallows_the_next_rule(evidence_bu
 
 
 def test_an_exception_swallowed_by_another_is_one_warning(evidence_build):
-    exception = """:::{{policy-exception}} Direct access {n}
-:id: EXC-0{n}
-:exempts: RTP-01
-:system: SYS-01
-:approved-by: Anchor MSP Operations Lead
-:start: 2026-04-01
-:expires: 2026-04-30
-Debugging.
-:::
-"""
-    page = "# Exceptions\n\n" + exception.format(n=1) + "\n" + exception.format(n=2)
+    page = "# Exceptions\n\n" + EXCEPTION.format(n=1) + "\n" + EXCEPTION.format(n=2)
     broken = page.replace("Debugging.\n:::\n\n", "Debugging.\n\n", 1)
     warnings = warnings_of(evidence_build({"exceptions": broken}))
     assert len(warnings) == 1, warnings

@@ -99,6 +99,21 @@ def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
     )
 
 
+def answer_dialog(page, accept: bool) -> list[str]:
+    """Answer the page's next dialog; the list gets what it asked."""
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
+    return asked
+
+
 def download(page, target: Path) -> Path:
     with page.expect_download() as info:
         page.click(".anchor-run-download")
@@ -235,13 +250,7 @@ def test_two_runs_keep_their_answers_apart_across_a_reload_and_reset_clears_one(
     assert page.locator("#HOC-01 input[value='done']").is_checked()
     assert "RUN-001 for SYS-01 Cerberus" in page.inner_text(".anchor-run-progress")
     # reset asks first: declined, the run stays
-    questions = []
-
-    def decline(dialog) -> None:
-        questions.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", decline)
+    questions = answer_dialog(page, accept=False)
     page.click(".anchor-run-reset")
     assert questions == [
         "Reset RUN-001 for SYS-01? It has not been downloaded: its answers are lost."
@@ -308,13 +317,7 @@ def test_a_downloaded_run_is_finished_and_start_run_begins_a_new_one(run_page, t
     page.click(".anchor-run-switch >> text=RUN-001")
     assert "run by Dana" in page.inner_text(".anchor-run-progress")
     assert page.locator("#HOC-03 input[value='done']").is_checked()
-    questions = []
-
-    def accept(dialog) -> None:
-        questions.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", accept)
+    questions = answer_dialog(page, accept=True)
     page.click(".anchor-run-reset")
     assert questions == ["Reset RUN-001 for SYS-01?"]  # downloaded: nothing is lost
 

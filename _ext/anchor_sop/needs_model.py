@@ -10,7 +10,6 @@ accessible and cheap to write.
 from __future__ import annotations
 
 import re
-import shlex
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -21,6 +20,7 @@ from sphinx_needs.utils import add_doc
 
 from .diagnostics import option_line, report, source_place
 from .evidence.kinds import RECORDS_FOLDER, record_need_fields, record_need_types
+from .evidence.place import place_command
 from .model import (
     AS_WRITTEN,
     ID_EXAMPLE,
@@ -242,10 +242,9 @@ def record_fix(docname: str, free: str) -> str:
     """The rest of a renumbering fix for a record: its page takes the new ID."""
     if not docname.startswith(f"{RECORDS_FOLDER}/"):
         return ""
-    page = shlex.quote(f"source/{docname}.md")
     return (
         f", and name its page source/{docname.rpartition('/')[0]}/{free}.md "
-        f"('python3 -m nox -s record -- {page}' does both)"
+        f"('{place_command(f'source/{docname}.md')}' does both)"
     )
 
 

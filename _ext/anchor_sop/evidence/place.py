@@ -30,6 +30,11 @@ from .kinds import KINDS, RECORD_ID_WIDTH, RECORDS_FOLDER, Kind
 OPENING = re.compile(r"^(?P<fence>:{3,})\{(?P<kind>[a-z-]+)\}[ \t]+(?P<id>\S+)[ \t]*$", re.M)
 
 
+def place_command(file: str) -> str:
+    """The command that places ``file`` (a path from the checkout's top)."""
+    return f"python3 -m nox -s record -- {shlex.quote(file)}"
+
+
 class PlaceError(Exception):
     """Why a file cannot be placed, and what to do."""
 

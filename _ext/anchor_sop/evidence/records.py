@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -61,6 +60,7 @@ from .kinds import (
     Field,
     Kind,
 )
+from .place import place_command
 
 #: A date and time with its offset: 2026-03-02T14:05+01:00 (seconds optional; Z for UTC).
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$")
@@ -153,7 +153,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             "second_record",
             f"A record page holds one record, and {need_id} is the second",
             "move it, with a '#' title, into a new file outside the records folder, then "
-            "run 'python3 -m nox -s record -- FILE': it gets a page of its own under the "
+            f"run '{place_command('FILE')}': it gets a page of its own under the "
             "next free number of its kind",
         )
         valid = False
@@ -164,7 +164,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
             "record_place",
             f"The {kind.title.lower()} {need_id} is on the page {docname}.md; a record is "
             "the page named by its ID in its kind's folder",
-            f"run 'python3 -m nox -s record -- {shlex.quote(f'source/{docname}.md')}': it "
+            f"run '{place_command(f'source/{docname}.md')}': it "
             f"gives the record the next free number of its kind and its page in "
             f"source/{RECORDS_FOLDER}/{kind.folder}/, and never writes over a file",
         )
