@@ -123,7 +123,7 @@ def record(session: nox.Session) -> None:
     session.run(
         "python",
         "-m",
-        "anchor_sop.evidence.place",
+        "anchor_sop.evidence",
         "--root",
         str(ROOT),
         *args,

@@ -90,7 +90,7 @@ def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
     """The README's ``python3 -m nox -s record -- ARGS``: the module nox runs, here
     with the test's interpreter (nox would install the site's dependencies first)."""
     return subprocess.run(
-        [sys.executable, "-m", "anchor_sop.evidence.place", "--root", str(root), *map(str, args)],
+        [sys.executable, "-m", "anchor_sop.evidence", "--root", str(root), *map(str, args)],
         cwd=cwd or root,
         env={**os.environ, "PYTHONPATH": str(EXT)},
         capture_output=True,

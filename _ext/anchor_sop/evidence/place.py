@@ -208,7 +208,3 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"  git commit -m {shlex.quote(f'Record {ids}')}")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
