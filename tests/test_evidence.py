@@ -1195,3 +1195,26 @@ def test_an_exception_swallowed_by_another_is_one_warning(evidence_build):
     line = broken.splitlines().index(":::{policy-exception} Direct access 2") + 1
     assert f"exceptions.md:{line}: WARNING: The exception 'EXC-02' is inside the " in warnings[0]
     assert "policy-exception 'EXC-01' of line 3" in warnings[0]
+
+
+def test_traceability_csv_has_every_column_filled_where_it_applies(evidence_build):
+    app = evidence_build()
+    rows = list(csv.DictReader(io.StringIO((app.outdir / "traceability.csv").read_text())))
+    by_rule = {row["Rule"]: row for row in rows}
+    assert by_rule["RTP-05"] == {
+        "Policy": "Restore Testing Policy",
+        "Rule": "RTP-05",
+        "Rule title": "Handoff accepted before management",
+        "Rule state": "verified",
+        "Item": "HOC-01",
+        "Item title": "Monitoring configured",
+        "Link state": "unreviewed",
+        "Evidenced by": "checklist run records where checklist is HOC: all items done; "
+        "one per system before accepted-on",
+        "Operating state": "met",
+        "Latest evidence": "RUN-001 (2026-01-04)",
+    }
+    assert by_rule["RTP-01"]["Latest evidence"] == "RT-001 (2026-03-02)"
+    assert by_rule["RTP-06"]["Operating state"] == "not applicable"
+    # no column is empty in every row
+    assert all(any(row[column].strip() for row in rows) for column in rows[0])

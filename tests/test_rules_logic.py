@@ -20,7 +20,9 @@ from anchor_sop.evidence.requirements import (
     later_than,
     parse_requirement,
 )
+from anchor_sop.lifecycle.reviews import exception_state, review_state
 from anchor_sop.model import id_number, next_free_id
+from anchor_sop.store import ExceptionRecord
 
 
 @pytest.mark.parametrize(
@@ -230,3 +232,48 @@ def test_evidence_narrowed_by_two_fields():
     ]:
         with pytest.raises(RequirementError, match=says):
             parse_requirement(wrong, "")
+
+
+def _exception(start: date, expires: date, example: bool = False) -> ExceptionRecord:
+    return ExceptionRecord(
+        need_id="EXC-01",
+        title="Direct access",
+        exempts=["BKP-01"],
+        system="SYS-01",
+        approved_by="Anchor MSP Operations Lead",
+        start=start,
+        expires=expires,
+        example=example,
+        docname="exceptions",
+        lineno=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "state"),
+    [
+        (date(2026, 3, 31), "not yet started"),
+        (date(2026, 4, 1), "active"),  # its first day
+        (date(2026, 4, 30), "active"),  # its expiry day is still covered
+        (date(2026, 5, 1), "expired"),
+    ],
+)
+def test_an_exception_is_active_from_its_start_through_its_expiry_day(today, state):
+    exception = _exception(date(2026, 4, 1), date(2026, 4, 30))
+    assert exception_state(exception, today) == state
+    assert exception_state(_exception(date(2026, 4, 1), date(2026, 4, 30), True), today) == (
+        "example"
+    )
+
+
+@pytest.mark.parametrize(
+    ("due", "state"),
+    [
+        (date(2026, 4, 19), "overdue"),
+        (date(2026, 4, 20), "due soon"),  # due today is not yet overdue
+        (date(2026, 5, 20), "due soon"),  # 30 days ahead
+        (date(2026, 5, 21), "current"),
+    ],
+)
+def test_a_review_is_due_soon_thirty_days_ahead_and_overdue_after_its_day(due, state):
+    assert review_state(due, date(2026, 4, 20)) == state
