@@ -212,18 +212,17 @@ def check_unique_ids(_app: Sphinx, env) -> None:
     written or with other zeros (``INC-002``, ``INC-0002``): at each later place,
     naming the first and the prefix's next free ID."""
     places: dict[tuple[str, int], list[tuple[str, int, str]]] = {}
-    taken: list[str] = []
     for docname, store in stores(env).items():
-        written = [*store.lines.items(), *store.duplicates]
-        taken += [need_id for need_id, _line in written]
-        for need_id, lineno in written:
+        for need_id, lineno in [*store.lines.items(), *store.duplicates]:
             if (number := id_number(need_id)) is not None:
                 places.setdefault(number, []).append((docname, lineno, need_id))
+    repeated = {number: found for number, found in sorted(places.items()) if len(found) > 1}
+    if not repeated:
+        return
     # a page named by an ID holds that number too (a record's page is named by its ID)
+    taken = [need_id for found in places.values() for _doc, _line, need_id in found]
     taken += [docname.rpartition("/")[2] for docname in env.found_docs]
-    for (prefix, _number), found in sorted(places.items()):
-        if len(found) < 2:
-            continue
+    for (prefix, _number), found in repeated.items():
         (first_doc, first_line, first_id), *others = sorted(found)
         free = next_free_id(prefix, taken)
         for docname, lineno, need_id in others:

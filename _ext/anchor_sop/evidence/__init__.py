@@ -8,6 +8,8 @@ and findings); ``views`` the registers, system pages, findings and exports.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sphinx.application import Sphinx
 from sphinx_needs.api import get_needs_view
 
@@ -29,31 +31,25 @@ def _check(app: Sphinx, _builder=None) -> None:
     enforce(app, operation_report(app), needs)
 
 
-def _rewrite_when_a_deadline_passed(_app: Sphinx, env) -> list[str]:
+#: No record is waiting to become late.
+NO_DEADLINE = datetime.max.replace(tzinfo=UTC)
+
+
+def _rewrite_when_a_deadline_passed(app: Sphinx, env) -> list[str]:
     """The pages that show findings, when a record became late since the last build
     (``within`` hours of a date and time): a rebuild later the same day shows it.
-    A new day rewrites them anyway (lifecycle.reviews)."""
+    The next such moment is worked out again only when a page was read or it passed."""
     from ..clock import now
-    from ..store import all_records, stores
-    from .operation import Records, pending_deadlines
-    from .requirements import RequirementError, parse_requirement
+    from ..store import all_records, pages_read, stores
+    from .operation import Records, pending_deadlines, stored_requirements
 
     moment = now()
-    since = getattr(env, "anchor_sop_evidence_moment", None)
-    env.anchor_sop_evidence_moment = moment
-    if since is None or since.date() != moment.date():
-        return []
-    requirements = []
-    for store in stores(env).values():
-        for evidence, requires in store.evidence.values():
-            try:
-                requirements.append(parse_requirement(evidence, requires))
-            except RequirementError:
-                continue  # reported where it is written
-    passed = [
-        d for d in pending_deadlines(Records(all_records(env)), requirements) if since < d <= moment
-    ]
-    if not passed:
+    due = getattr(env, "anchor_sop_next_deadline", None)
+    if due is None or due <= moment or pages_read(app):
+        requirements = [requirement for _doc, _rule, requirement in stored_requirements(env)]
+        upcoming = pending_deadlines(Records(all_records(env)), requirements)
+        env.anchor_sop_next_deadline = min((d for d in upcoming if d > moment), default=NO_DEADLINE)
+    if due is None or due > moment:
         return []
     return sorted(
         docname for docname, store in stores(env).items() if store.shows_all or store.follows

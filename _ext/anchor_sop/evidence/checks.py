@@ -17,7 +17,7 @@ from ..diagnostics import report
 from ..model import ITEM, id_number
 from ..store import all_documents, all_records, stores
 from .kinds import CHECKLIST_RUN, INCIDENT_KIND, KINDS, RECORDS_FOLDER
-from .requirements import parse_requirement
+from .operation import stored_requirements
 
 
 def check_records(app: Sphinx, needs) -> None:
@@ -100,33 +100,34 @@ def _check_run(record, checklists, items) -> None:
 
 def _check_evidenced_checklists(env, checklists) -> None:
     """A rule evidenced by the runs of a checklist names a checklist that exists."""
-    for docname, store in sorted(stores(env).items()):
-        for rule_id, (evidence, requires) in sorted(store.evidence.items()):
-            requirement = parse_requirement(evidence, requires)
-            for prefix in dict(requirement.where).get("checklist", ()):
-                if prefix not in checklists:
-                    report(
-                        (docname, store.evidence_lines.get(rule_id)),
-                        "evidence_option",
-                        f"Rule {rule_id} is evidenced by runs of the checklist {prefix!r}, "
-                        "which no checklist has as its ID prefix",
-                        f"write one of {', '.join(sorted(checklists))}",
-                    )
+    for docname, rule_id, requirement in stored_requirements(env):
+        for prefix in dict(requirement.where).get("checklist", ()):
+            if prefix not in checklists:
+                report(
+                    (docname, stores(env)[docname].evidence_lines.get(rule_id)),
+                    "evidence_option",
+                    f"Rule {rule_id} is evidenced by runs of the checklist {prefix!r}, "
+                    "which no checklist has as its ID prefix",
+                    f"write one of {', '.join(sorted(checklists))}",
+                )
 
 
 def _check_sequence(records) -> None:
     """Incident numbers run 1, 2, 3, ... without a gap (examples apart); a number
     written twice is a duplicate ID (needs_model.check_unique_ids)."""
     numbered = sorted(
-        {
-            number[1]: r
-            for r in sorted(records, key=lambda r: r.docname, reverse=True)
+        (
+            (number[1], r)
+            for r in records
             if r.kind == INCIDENT_KIND.directive and not r.example
             if (number := id_number(r.need_id))
-        }.items()
+        ),
+        key=lambda pair: (pair[0], pair[1].docname),
     )
     expected, previous = 1, "no incident"
     for number, record in numbered:
+        if number < expected:
+            continue  # a repeat: a duplicate ID, reported with the others
         if number > expected:
             width = len(record.need_id.rpartition("-")[2])
             missing = f"{INCIDENT_KIND.prefix}-{expected:0{width}d}"

@@ -20,7 +20,7 @@ default), warn at each (``warn``), or fail (``fail``, a release gate).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,7 +30,7 @@ from sphinx.errors import SphinxError
 from .. import clock
 from ..diagnostics import report
 from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES
-from ..store import Record, all_records
+from ..store import Record, all_records, stores
 from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
 from .records import parse_datetime
 from .requirements import (
@@ -114,6 +114,14 @@ class OperationReport:
 
     def count(self, state: str) -> int:
         return sum(1 for r in self.rules.values() if r.state == state)
+
+
+def stored_requirements(env) -> Iterator[tuple[str, str, Requirement]]:
+    """Each rule's requirement as its page stored it, by page then rule: (page, rule
+    ID, requirement). A page stores only options that were read without a mistake."""
+    for docname, store in sorted(stores(env).items()):
+        for rule_id, (evidence, requires) in sorted(store.evidence.items()):
+            yield docname, rule_id, parse_requirement(evidence, requires)
 
 
 def requirement_of(rule) -> Requirement | None:
