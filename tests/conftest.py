@@ -84,6 +84,29 @@ def copy_site(srcdir: Path) -> Path:
     return srcdir
 
 
+@pytest.fixture
+def checkout(make_app, tmp_path: Path, monkeypatch):
+    """A checkout of a small project (its pages in ``source/``) on day ``today``, built
+    once without a warning: ``srcdir, first_app, rebuild = checkout(pages, today)``."""
+
+    def _checkout(pages: dict[str, str], today: str):
+        monkeypatch.setenv("ANCHOR_TODAY", today)
+        srcdir = tmp_path / "source"
+        write_pages(srcdir, pages)
+
+        def rebuild() -> SphinxTestApp:
+            app = make_app("html", srcdir=srcdir, freshenv=True)
+            app.build()
+            app.cleanup()
+            return app
+
+        first = rebuild()
+        assert warnings_of(first) == []
+        return srcdir, first, rebuild
+
+    return _checkout
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> SphinxTestApp:
     """The real site, built once into a temporary directory."""

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
 
-from conftest import EXT, warnings_of, write_pages
+from conftest import EXT, warnings_of
 
 SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
 # the handoff checklist with a third item, to fail
@@ -42,20 +42,8 @@ HOSTILE = [
 
 
 @pytest.fixture
-def project(make_app, tmp_path, monkeypatch):
-    monkeypatch.setenv("ANCHOR_TODAY", "2026-04-20")
-    srcdir = tmp_path / "source"  # a checkout: the pages in source/
-    write_pages(srcdir, PAGES)
-
-    def build():
-        app = make_app("html", srcdir=srcdir, freshenv=True)
-        app.build()
-        app.cleanup()
-        return app
-
-    first = build()
-    assert warnings_of(first) == []
-    return srcdir, first, build
+def project(checkout):
+    return checkout(PAGES, "2026-04-20")
 
 
 @pytest.fixture

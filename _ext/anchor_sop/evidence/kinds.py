@@ -41,6 +41,8 @@ TEXT, PERSON, DATE, DATETIME, CHOICE, LINK, CHECKLIST, PAGE = (
 UNKNOWN = "unknown"
 #: The severities of the incident log (the alert severity matrix's levels).
 SEVERITIES = ("Critical", "High", "Medium", "Low")
+#: Records are numbered by the hundred at least: RUN-001.
+RECORD_ID_WIDTH = 3
 #: Results of one checklist item in a run.
 ITEM_RESULTS = ("done", "not applicable", "failed")
 
@@ -67,6 +69,9 @@ class Field:
     choices_config: str = ""
     #: Whether it holds several of its choices, separated by commas.
     many: bool = False
+    #: When it applies (the form shows it): (field, values); by default when it is
+    #: required, or always.
+    applies_when: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def stored_as(self) -> str:
@@ -75,6 +80,11 @@ class Field:
     @property
     def heading(self) -> str:
         return self.label or self.name.replace("-", " ").capitalize()
+
+    @property
+    def condition(self) -> tuple[str, tuple[str, ...]] | None:
+        """When it applies: ``applies_when``, else ``required_when``, else always."""
+        return self.applies_when or self.required_when
 
     def choices_in(self, config) -> tuple[str, ...]:
         """The choices: its own, or the configuration's list it names."""
@@ -121,6 +131,10 @@ class Kind:
     sections: tuple[str, ...] = ()
     #: Whether its numbers run without a gap or repeat (the incident log's IDs).
     sequential: bool = False
+    #: What its form on the register's page is called.
+    form_title: str = ""
+    #: Digits of its numbers, at least (the register's own: SYS-01, RUN-001).
+    id_width: int = RECORD_ID_WIDTH
     fields_by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -131,11 +145,13 @@ SYSTEM_FIELD = Field("system", LINK, "System", required=True, link=MANAGED_SYSTE
 
 MANAGED_SYSTEM_KIND = Kind(
     directive="managed-system",
+    form_title="Register a system",
     title="Managed system",
     prefix="SYS",
     folder="systems",
     register="Managed systems",
     date_field="accepted-on",
+    id_width=2,
     fields=(
         Field(
             "team",
@@ -165,6 +181,7 @@ MANAGED_SYSTEM_KIND = Kind(
 
 CHECKLIST_RUN = Kind(
     directive="checklist-run",
+    form_title="Record a run",
     title="Checklist run",
     prefix="RUN",
     folder="checklist-runs",
@@ -182,6 +199,7 @@ CHECKLIST_RUN = Kind(
 
 INCIDENT_KIND = Kind(
     directive="incident",
+    form_title="Log an incident",
     title="Incident",
     prefix="INC",
     folder="incidents",
@@ -208,6 +226,7 @@ INCIDENT_KIND = Kind(
 
 POSTMORTEM_KIND = Kind(
     directive="postmortem",
+    form_title="Write a postmortem",
     title="Postmortem",
     prefix="PM",
     folder="postmortems",
@@ -227,8 +246,14 @@ POSTMORTEM_KIND = Kind(
     ),
 )
 
+#: A normal change's steps (submitted, reviewed, approved, scheduled, verified),
+#: and what an emergency change adds (the change policy's change types).
+NORMAL = ("type", ("normal",))
+EMERGENCY = ("type", ("emergency",))
+
 CHANGE = Kind(
     directive="change",
+    form_title="Record a change",
     title="Change",
     prefix="CR",
     folder="changes",
@@ -255,15 +280,20 @@ CHANGE = Kind(
         Field("executed", DATETIME, "When (executed)", required=True),
         Field("why", TEXT, "Why", required=True),
         Field("rollback-plan", TEXT, "Rollback plan", required=True),
-        Field("submitted", DATETIME),
-        Field("reviewed", DATETIME),
-        Field("reviewed-by", PERSON, "Reviewed by"),
-        Field("approved", DATETIME),
-        Field("approved-by", PERSON, "Approved by"),
-        Field("scheduled", DATETIME),
-        Field("verified", DATETIME),
-        Field("documented", DATETIME, required_when=("type", ("emergency",))),
-        Field("lead-reviewed", DATETIME, "Operations Lead's review"),
+        Field("submitted", DATETIME, applies_when=NORMAL),
+        Field("reviewed", DATETIME, applies_when=NORMAL),
+        Field("reviewed-by", PERSON, "Reviewed by", applies_when=NORMAL),
+        Field("approved", DATETIME, applies_when=NORMAL),
+        Field("approved-by", PERSON, "Approved by", applies_when=NORMAL),
+        Field("scheduled", DATETIME, applies_when=NORMAL),
+        Field("verified", DATETIME, applies_when=NORMAL),
+        Field(
+            "documented",
+            DATETIME,
+            required_when=("type", ("emergency",)),
+            applies_when=("type", ("standard", "emergency")),
+        ),
+        Field("lead-reviewed", DATETIME, "Operations Lead's review", applies_when=EMERGENCY),
         Field("outcome", CHOICE, required=True, choices=("succeeded", "failed")),
         Field("rolled-back", DATETIME, "Rolled back", required_when=("outcome", ("failed",))),
         Field("incident", LINK, required_when=("outcome", ("failed",)), link=INCIDENT),
@@ -272,6 +302,7 @@ CHANGE = Kind(
 
 RESTORE_TEST = Kind(
     directive="restore-test",
+    form_title="Record a restore test",
     title="Restore test",
     prefix="RT",
     folder="restore-tests",
@@ -296,6 +327,7 @@ RESTORE_TEST = Kind(
 
 SECURITY_REVIEW = Kind(
     directive="security-review",
+    form_title="Record a security review",
     title="Security review",
     prefix="SRV",
     folder="security-reviews",
@@ -310,6 +342,7 @@ SECURITY_REVIEW = Kind(
 
 DECISION = Kind(
     directive="decision",
+    form_title="Record a decision",
     title="Decision",
     prefix="DEC",
     folder="decisions",
@@ -343,8 +376,6 @@ KINDS: dict[str, Kind] = {
 }
 #: The folder every record page is in.
 RECORDS_FOLDER = "records"
-#: Records are numbered by the hundred at least: RUN-001.
-RECORD_ID_WIDTH = 3
 
 
 def record_need_types() -> list[dict]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import id_number, next_free_id
-from .kinds import KINDS, RECORD_ID_WIDTH, RECORDS_FOLDER, Kind
+from .kinds import KINDS, RECORDS_FOLDER, Kind
 
 #: A record directive's opening line: its fence, its kind and the ID it is given.
 OPENING = re.compile(r"^(?P<fence>:{3,})\{(?P<kind>[a-z-]+)\}[ \t]+(?P<id>\S+)[ \t]*$", re.M)
@@ -74,7 +74,7 @@ def taken_ids(folder: Path, leave_out: Path | None = None) -> list[str]:
 def final_id(kind: Kind, written: str, taken: list[str]) -> str:
     """The number a record keeps (the one written, when free) or gets (the next free
     of its kind; for a sequential kind, only the next number is free)."""
-    free = next_free_id(kind.prefix, taken, RECORD_ID_WIDTH)
+    free = next_free_id(kind.prefix, taken, kind.id_width)
     number = id_number(written)
     if number is None or number[0] != kind.prefix:
         return free

@@ -25,7 +25,7 @@ from sphinx.application import Sphinx
 from ..model import next_free_id
 from ..render import RESOLVE_EVENT, skip_node
 from ..store import all_records
-from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND, RECORD_ID_WIDTH
+from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 
 
 class run_form(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -46,7 +46,7 @@ def fill_run_forms(app: Sphinx, doctree: nodes.document) -> None:
     free = next_free_id(
         CHECKLIST_RUN.prefix,
         (r.need_id for r in records if r.kind == CHECKLIST_RUN.directive),
-        RECORD_ID_WIDTH,
+        CHECKLIST_RUN.id_width,
     ).rpartition("-")[2]
     for form in forms:
         form["systems"] = systems

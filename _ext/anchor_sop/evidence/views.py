@@ -37,9 +37,10 @@ from ..render import (
     recipe_table,
     state_badge,
 )
-from ..store import EVIDENCE, RECORDS, Record, doc_store, records_with_named
-from .kinds import KINDS, MANAGED_SYSTEM_KIND, UNKNOWN
+from ..store import EVIDENCE, PAGES, RECORDS, Record, doc_store, records_with_named
+from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, UNKNOWN
 from .operation import Finding, OperationReport, audit_period, operation_report
+from .recordform import record_form
 from .records import facts_table, record_context, results_table
 
 #: The columns of each register, after ID and title: (heading, field).
@@ -191,6 +192,14 @@ class findings_list(nodes.General, nodes.Element):  # noqa: N801
     """Placeholder for every finding."""
 
 
+#: ``env.temp_data`` key: the kinds whose form the page being read has.
+FORMS_ON_PAGE = "anchor_sop_forms"
+RUN_FORM_HINT = (
+    "A run is recorded on its checklist's page: open the checklist, choose the system "
+    "under Record a run and answer each item."
+)
+
+
 class RecordRegisterDirective(SphinxDirective):
     required_arguments = 1
 
@@ -208,7 +217,23 @@ class RecordRegisterDirective(SphinxDirective):
         store.shows = store.shows | _register_shows(kind)
         node = record_register(kind=kind)
         self.set_source_info(node)
-        return [node]
+        return [*self._form(kind), node]
+
+    def _form(self, kind: str) -> list[nodes.Node]:
+        """The form that writes a record of ``kind``, above the first register of it on
+        the page; a run's is on its checklist's page."""
+        if kind == CHECKLIST_RUN.directive:
+            return [nodes.paragraph(text=RUN_FORM_HINT)]
+        on_page = self.env.temp_data.setdefault(FORMS_ON_PAGE, set())
+        if kind in on_page:
+            return []
+        on_page.add(kind)
+        if any(spec.type == PAGE for spec in KINDS[kind].fields):
+            store = doc_store(self.env, self.env.docname)
+            store.shows = store.shows | {PAGES}  # it offers every page
+        form = record_form(kind=kind)
+        self.set_source_info(form)
+        return [form]
 
 
 class FindingsDirective(SphinxDirective):

@@ -10,36 +10,7 @@
 (function () {
   const RESULTS = ["done", "not applicable", "failed"];
 
-  function storage(action) {
-    // localStorage is missing or refused in some private modes: the form still works
-    try {
-      return action(window.localStorage);
-    } catch (error) {
-      return null;
-    }
-  }
-
-  function pad(number) {
-    return String(number).padStart(2, "0");
-  }
-
-  // now, as YYYY-MM-DDTHH:MM with the browser's offset from UTC
-  function isoNow() {
-    const now = new Date();
-    const offset = -now.getTimezoneOffset();
-    const sign = offset >= 0 ? "+" : "-";
-    const hours = pad(Math.floor(Math.abs(offset) / 60));
-    const minutes = pad(Math.abs(offset) % 60);
-    return (
-      `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
-      `T${pad(now.getHours())}:${pad(now.getMinutes())}${sign}${hours}:${minutes}`
-    );
-  }
-
-  // one line of text, as a JSON string (MyST and YAML read it back unchanged)
-  function quoted(text) {
-    return JSON.stringify(text.replace(/\s+/g, " ").trim());
-  }
+  const { storage, quoted, nextNumber, saveFile, now: isoNow } = window.anchorSopRecords;
 
   function setUp(form) {
     const checklist = form.closest(".anchor-checklist");
@@ -63,15 +34,6 @@
     };
     const save = (state) => storage((s) => s.setItem(key, JSON.stringify(state)));
     let state = load();
-
-    function nextNumber() {
-      // runs of every checklist share one sequence; the build knows the last committed
-      const counter = "anchor-sop-runs:next";
-      const stored = Number(storage((s) => s.getItem(counter)) || 0);
-      const number = Math.max(Number(form.dataset.next), stored);
-      storage((s) => s.setItem(counter, String(number + 1)));
-      return `RUN-${String(number).padStart(Number(form.dataset.width), "0")}`;
-    }
 
     // the answer controls of every item, shown while a run is open
     const answers = new Map();
@@ -241,7 +203,8 @@
       }
       // always a new run: one in progress is taken up by choosing it in the list
       const run = {
-        id: nextNumber(),
+        // runs of every checklist share one sequence
+        id: nextNumber("anchor-sop-runs:next", "RUN", form.dataset.next, form.dataset.width),
         system,
         systemTitle: systems.get(system),
         by,
@@ -279,14 +242,7 @@
       const run = state.runs[state.current];
       if (!complete(run)) return;
       finish(run);
-      const blob = new Blob([recordText(run)], { type: "text/markdown" });
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(blob);
-      link.download = `${run.id}.md`;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+      saveFile(`${run.id}.md`, recordText(run));
     });
 
     $(".anchor-run-copy").addEventListener("click", async () => {
