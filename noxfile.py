@@ -1,4 +1,5 @@
-"""One session per job: docs, serve, tests, compat, lint, bench, baseline, record, audit."""
+"""One session per job: docs, serve, tests, compat, lint, bench, baseline, record, audit,
+mutants."""
 
 from __future__ import annotations
 
@@ -234,6 +235,81 @@ def bench(session: nox.Session) -> None:
     """Build speed and memory: real site and 1k/5k/20k needs (`-- --quick`: site + 1k)."""
     install(session, "serve")
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
+#: The rules' logic under mutation testing: periods, business days, month ends,
+#: offsets, deadlines, the next free number, review and exception states, and how a
+#: rule's records make its findings (mutmut's names of the functions).
+MUTATED = [
+    "anchor_sop.clock.x_add_months*",
+    "anchor_sop.model.x_id_number*",
+    "anchor_sop.model.x_next_free_id*",
+    "anchor_sop.evidence.place.x_final_id*",
+    "anchor_sop.evidence.records.x_parse_datetime*",
+    *(
+        f"anchor_sop.evidence.requirements.x_{name}*"
+        for name in ("add_business_days", "deadline", "later_than", "day_of", "holds")
+    ),
+    *(
+        f"anchor_sop.lifecycle.reviews.x_{name}*"
+        for name in ("next_review", "review_state", "exception_state")
+    ),
+    *(
+        f"anchor_sop.evidence.operation.x_{name}*"
+        for name in (
+            "operate",
+            "population_of",
+            "_recurrence",
+            "_within",
+            "_before",
+            "_differs",
+            "_is",
+            "_set",
+            "_all_done",
+        )
+    ),
+    "anchor_sop.evidence.operation.xǁRecordsǁ_read_moment*",
+    "anchor_sop.evidence.operation.xǁRecordsǁdate_of*",
+    "anchor_sop.evidence.operation.xǁRecordsǁof_kind_by_day*",
+    "anchor_sop.evidence.operation.xǁRecordsǁfinding*",
+]
+MUTMUT_CONFIG = """[mutmut]
+source_paths = src/
+only_mutate = src/anchor_sop/*
+pytest_add_cli_args_test_selection = tests/test_rules_logic.py
+pytest_add_cli_args =
+    -p
+    no:xdist
+    -p
+    no:cacheprovider
+"""
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the rules' logic against its unit tests; fails on a survivor."""
+    install(session, "test", "mutants")
+    # mutmut names modules from a src/ layout: the package and its unit tests, staged
+    work = BUILD / "mutants"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(ROOT / "_ext", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "tests").mkdir()
+    for name in ("conftest.py", "test_rules_logic.py"):
+        shutil.copy(ROOT / "tests" / name, work / "tests" / name)
+    (work / "setup.cfg").write_text(MUTMUT_CONFIG)
+    session.chdir(work)
+    session.run("mutmut", "run", "--max-children", str(os.cpu_count() or 1), *MUTATED)
+    results = session.run("mutmut", "results", silent=True) or ""
+    # a mutant no test runs survives as surely as one the tests miss
+    survivors = [
+        line.strip() for line in results.splitlines() if line.endswith((": survived", ": no tests"))
+    ]
+    if survivors:
+        session.error(
+            "Surviving mutants (see each with 'mutmut show NAME' in build/mutants):\n"
+            + "\n".join(survivors)
+        )
+    session.log("No mutant of the rules' logic survives its unit tests.")
 
 
 @nox.session

@@ -10,6 +10,7 @@ import pytest
 
 from anchor_sop.clock import add_months
 from anchor_sop.evidence.kinds import CHANGE, CHECKLIST_RUN, INCIDENT_KIND
+from anchor_sop.evidence.operation import Records, operate
 from anchor_sop.evidence.place import PlaceError, final_id, place, record_of
 from anchor_sop.evidence.records import parse_datetime
 from anchor_sop.evidence.requirements import (
@@ -20,9 +21,9 @@ from anchor_sop.evidence.requirements import (
     later_than,
     parse_requirement,
 )
-from anchor_sop.lifecycle.reviews import exception_state, review_state
+from anchor_sop.lifecycle.reviews import exception_state, next_review, review_state
 from anchor_sop.model import id_number, next_free_id
-from anchor_sop.store import ExceptionRecord
+from anchor_sop.store import DocumentRecord, ExceptionRecord, ItemResult, Record
 
 
 @pytest.mark.parametrize(
@@ -139,6 +140,11 @@ def test_the_next_free_number(taken, width, free):
     assert next_free_id("BKP", taken, width) == free
 
 
+def test_a_number_has_the_id_schemes_two_digits_at_least():
+    assert next_free_id("BKP", []) == "BKP-01"
+    assert next_free_id("BKP", ["BKP-009"]) == "BKP-010"
+
+
 @pytest.mark.parametrize(
     ("kind", "written", "taken", "final"),
     [
@@ -149,6 +155,7 @@ def test_the_next_free_number(taken, width, free):
         (CHECKLIST_RUN, "INC-001", [], "RUN-001"),  # another kind's prefix
         (CHECKLIST_RUN, "RUN-1", [], "RUN-001"),  # off the scheme
         (INCIDENT_KIND, "INC-002", ["INC-001"], "INC-002"),  # the next in the sequence
+        (INCIDENT_KIND, "INC-0002", ["INC-001"], "INC-0002"),  # kept as written
         (INCIDENT_KIND, "INC-005", ["INC-001"], "INC-002"),  # never a gap
         (INCIDENT_KIND, "INC-001", ["INC-001"], "INC-002"),
     ],
@@ -277,3 +284,420 @@ def test_an_exception_is_active_from_its_start_through_its_expiry_day(today, sta
 )
 def test_a_review_is_due_soon_thirty_days_ahead_and_overdue_after_its_day(due, state):
     assert review_state(due, date(2026, 4, 20)) == state
+
+
+# --- a rule operating on its records ------------------------------------------------
+
+
+def record(kind: str, need_id: str, example: bool = False, **values: str) -> Record:
+    return Record(
+        kind=kind,
+        need_id=need_id,
+        title=need_id,
+        values={name.replace("_", "-"): value for name, value in values.items()},
+        lines={},
+        example=example,
+        docname="records",
+        lineno=1,
+    )
+
+
+def system(need_id: str = "SYS-01", accepted_on: str = "2026-01-05", status: str = "managed"):
+    return record("managed-system", need_id, team="EGI", status=status, accepted_on=accepted_on)
+
+
+def findings_of(requires: str, evidence: str, *records: Record, today: str) -> list[str]:
+    """Each finding as "day text"; each is of the rule R-01 (checked here)."""
+    return [
+        f"{f.day.isoformat()} {f.text}" for f in found(requires, evidence, *records, today=today)
+    ]
+
+
+def found(requires: str, evidence: str, *records: Record, today: str):
+    requirement = parse_requirement(evidence, requires)
+    _population, findings = operate(
+        Records(records), "R-01", requirement, date.fromisoformat(today)
+    )
+    assert {f.rule_id for f in findings} <= {"R-01"}
+    return findings
+
+
+def restore(need_id: str, tested_on: str, result: str = "pass", system_id: str = "SYS-01"):
+    return record(
+        "restore-test",
+        need_id,
+        system=system_id,
+        tested_on=tested_on,
+        backup="nightly",
+        result=result,
+        integrity_verified="yes",
+        tested_by="Dana",
+    )
+
+
+QUARTERLY = "result is pass; every 3 months per system"
+NO_PASS = "no restore test meeting 'result is pass'"
+
+
+@pytest.mark.parametrize(
+    ("tests", "today", "found"),
+    [
+        # accepted 2026-01-05: the first test is due by 2026-04-05, on that day too
+        ([], "2026-04-05", []),
+        ([], "2026-04-06", [f"2026-04-05 {NO_PASS} recorded for SYS-01 (SYS-01)"]),
+        ([("RT-001", "2026-04-05")], "2026-07-05", []),
+        (
+            [("RT-001", "2026-04-05")],
+            "2026-07-06",
+            ["2026-07-05 no restore test meeting 'result is pass' between 2026-04-05 and "
+             "2026-07-06 for SYS-01 (SYS-01) (due by 2026-07-05)"],
+        ),
+        # a failed test does not count
+        (
+            [("RT-001", "2026-03-01"), ("RT-002", "2026-04-05", "fail")],
+            "2026-06-02",
+            ["2026-06-01 no restore test meeting 'result is pass' between 2026-03-01 and "
+             "2026-06-02 for SYS-01 (SYS-01) (due by 2026-06-01)"],
+        ),
+    ],
+)  # fmt: skip
+def test_every_three_months_per_system_from_its_acceptance(tests, today, found):
+    records = [system(), *(restore(t[0], t[1], *t[2:]) for t in tests)]
+    assert findings_of(QUARTERLY, "restore-test", *records, today=today) == found
+
+
+def test_only_a_managed_system_is_due_and_each_on_its_own():
+    records = [
+        system("SYS-01"),
+        system("SYS-02", accepted_on="2026-03-01"),
+        system("SYS-03", status="onboarding"),
+        restore("RT-001", "2026-03-30", system_id="SYS-02"),
+    ]
+    found = findings_of(QUARTERLY, "restore-test", *records, today="2026-04-30")
+    assert found == [
+        "2026-04-05 no restore test meeting 'result is pass' recorded for SYS-01 (SYS-01)"
+    ]
+
+
+def test_every_n_without_a_system_counts_from_the_first_record():
+    reviews = [
+        record("security-review", "SRV-001", reviewed_on="2026-01-05", by="Dana", findings="x"),
+        record("security-review", "SRV-002", reviewed_on="2026-01-12", by="Dana", findings="x"),
+    ]
+    assert findings_of("every 1 weeks", "security-review", *reviews, today="2026-01-19") == []
+    assert findings_of("every 1 weeks", "security-review", *reviews, today="2026-01-20") == [
+        "2026-01-19 no security review between 2026-01-12 and 2026-01-20 (due by 2026-01-19)"
+    ]
+    assert findings_of("every 1 weeks", "security-review", today="2026-01-20") == [
+        "2026-01-20 no security review recorded"
+    ]
+
+
+def change(need_id: str, **values: str) -> Record:
+    written = {
+        "type": "emergency",
+        "system": "SYS-01",
+        "changes": "DNS",
+        "by": "Dana",
+        "executed": "2026-03-02T10:00+01:00",
+        "why": "outage",
+        "rollback_plan": "revert",
+        "outcome": "succeeded",
+    }
+    return record("change", need_id, **{**written, **values})
+
+
+WITHIN_24 = "documented within 24 hours of executed"
+
+
+@pytest.mark.parametrize(
+    ("documented", "found"),
+    [
+        ("2026-03-03T10:00+01:00", []),  # exactly 24 hours
+        ("2026-03-03T09:00Z", []),  # the same moment, in UTC
+        ("2026-03-03T10:01+01:00", ["CR-001 documented 2026-03-03T10:01:00+01:00 is later "
+                                    "than 24 hours after executed"]),
+        ("2026-03-03T10:00+00:00", ["CR-001 documented 2026-03-03T10:00:00+00:00 is later "
+                                    "than 24 hours after executed"]),
+    ],
+)  # fmt: skip
+def test_within_hours_compares_moments_at_their_offsets(documented, found):
+    cr = change("CR-001", documented=documented)
+    texts = [f.partition(" ")[2] for f in findings_of(WITHIN_24, "change", cr, today="2026-03-10")]
+    assert texts == found
+
+
+def test_within_a_deadline_not_yet_passed_is_not_a_finding(monkeypatch):
+    cr = change("CR-001")  # not documented yet
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-03-03")  # midnight UTC: before 10:00+01:00
+    assert findings_of(WITHIN_24, "change", cr, today="2026-03-03") == []
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-03-04")
+    assert findings_of(WITHIN_24, "change", cr, today="2026-03-04") == [
+        "2026-03-02 CR-001 no documented within 24 hours of executed"
+    ]
+
+
+def test_business_days_skip_the_weekend():
+    incident = record(
+        "incident",
+        "INC-001",
+        detected="2026-03-05T09:00+01:00",
+        severity="High",
+        system="SYS-01",
+        commander="Dana",
+        status="Resolved",
+        resolved="2026-03-06T12:00+01:00",  # a Friday
+        postmortem="PM-001",
+    )
+
+    def held(on: str) -> list[str]:
+        pm = record("postmortem", "PM-001", incident="INC-001", held_on=on)
+        return findings_of(
+            "postmortem within 5 business days of resolved", "incident", incident, pm,
+            today="2026-04-01",
+        )  # fmt: skip
+
+    assert held("2026-03-13") == []  # Friday + 5 business days
+    assert held("2026-03-16") == [
+        "2026-03-05 INC-001 postmortem 2026-03-16 is later than 5 business days after resolved"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "requires", "found"),
+    [
+        ({"reviewed_by": "dana"}, "reviewed-by differs from by",
+         ["reviewed-by and by are both dana"]),
+        ({"reviewed_by": "Eve"}, "reviewed-by differs from by", []),
+        ({}, "reviewed-by differs from by", ["has no reviewed-by"]),
+        ({"approved": "2026-03-02T10:00+01:00"}, "approved before executed",
+         ["approved is not before executed"]),
+        ({"approved": "2026-03-02T09:59+01:00"}, "approved before executed", []),
+        ({}, "approved before executed", ["has no approved"]),
+        ({}, "scheduled is set", ["has no scheduled"]),
+        ({"scheduled": "2026-03-02T09:00+01:00"}, "scheduled is set", []),
+        ({"outcome": "failed"}, "outcome is succeeded", ["outcome is failed"]),
+        ({}, "outcome is succeeded", []),
+    ],
+)  # fmt: skip
+def test_per_record_conditions_at_their_boundaries(values, requires, found):
+    cr = change("CR-001", **values)
+    texts = [f.split(" ", 2)[2] for f in findings_of(requires, "change", cr, today="2026-03-10")]
+    assert texts == found
+
+
+def run(need_id: str, run_at: str, *results: str) -> Record:
+    answers = tuple(ItemResult(f"HOC-0{i}", r, "", "", 1) for i, r in enumerate(results, 1))
+    made = record(
+        "checklist-run", need_id, checklist="HOC", system="SYS-01", run_by="Dana", run_at=run_at
+    )
+    return Record(**{**made.__dict__, "results": answers})
+
+
+ONE_BEFORE = "all items done; one per system before accepted-on"
+NO_RUN_BEFORE = (
+    "2026-01-05 SYS-01 (SYS-01) has no checklist run meeting 'all items done' before its "
+    "accepted-on (2026-01-05)"
+)
+
+
+@pytest.mark.parametrize(
+    ("runs", "found"),
+    [
+        ([("RUN-001", "2026-01-05T10:00+01:00", "done", "done")], []),  # on the day accepted
+        ([("RUN-001", "2026-01-06T10:00+01:00", "done", "done")],
+         [NO_RUN_BEFORE]),
+        ([("RUN-001", "2026-01-04T10:00+01:00", "done", "failed")],
+         [NO_RUN_BEFORE]),
+    ],
+)  # fmt: skip
+def test_one_run_per_system_before_its_acceptance(runs, found):
+    records = [system(), *(run(*r) for r in runs)]
+    assert findings_of(ONE_BEFORE, "checklist-run", *records, today="2026-03-01") == found
+
+
+def test_an_example_is_never_evidence():
+    records = [system(), restore("RT-000", "2026-03-01"), restore("RT-001", "2026-03-01")]
+    records[1] = Record(**{**records[1].__dict__, "example": True})
+    requirement = parse_requirement("restore-test", QUARTERLY)
+    population, _findings = operate(Records(records), "R-01", requirement, date(2026, 3, 2))
+    assert [r.need_id for r in population] == ["RT-001"]
+
+
+def test_a_finding_names_its_record_and_system():
+    late = change("CR-001", documented="2026-03-04T10:00+01:00")
+    review = record("security-review", "SRV-001", reviewed_on="2026-01-05", by="Dana")
+    (of_change,) = found(WITHIN_24, "change", late, today="2026-03-10")
+    assert (of_change.rule_id, of_change.record_id, of_change.system_id) == (
+        "R-01",
+        "CR-001",
+        "SYS-01",
+    )
+    (of_review,) = found("findings is set", "security-review", review, today="2026-03-10")
+    assert (of_review.record_id, of_review.system_id, of_review.text) == (
+        "SRV-001",
+        "",
+        "SRV-001 has no findings",
+    )
+    (recurring,) = found(QUARTERLY, "restore-test", system(), today="2026-05-01")
+    assert (recurring.rule_id, recurring.record_id, recurring.system_id) == ("R-01", "", "SYS-01")
+    (none_at_all,) = found("every 1 weeks", "security-review", today="2026-01-20")
+    assert (none_at_all.record_id, none_at_all.system_id) == ("", "")
+    (no_run,) = found(ONE_BEFORE, "checklist-run", system(), today="2026-05-01")
+    assert (no_run.record_id, no_run.system_id) == ("", "SYS-01")
+    gap = [system(), restore("RT-001", "2026-02-01")]
+    (between,) = found(QUARTERLY, "restore-test", *gap, today="2026-05-02")
+    assert (between.record_id, between.system_id, between.day) == ("", "SYS-01", date(2026, 5, 1))
+
+
+def test_each_managed_system_gets_its_own_finding():
+    two = [system("SYS-01"), system("SYS-02")]
+    assert findings_of(QUARTERLY, "restore-test", *two, today="2026-05-01") == [
+        f"2026-04-05 no restore test meeting 'result is pass' recorded for {s} ({s})"
+        for s in ("SYS-01", "SYS-02")
+    ]
+    assert findings_of(ONE_BEFORE, "checklist-run", *two, today="2026-05-01") == [
+        f"2026-01-05 {s} ({s}) has no checklist run meeting 'all items done' before its "
+        "accepted-on (2026-01-05)"
+        for s in ("SYS-01", "SYS-02")
+    ]
+    gaps = [
+        *two,
+        restore("RT-001", "2026-04-01"),
+        restore("RT-002", "2026-04-01", system_id="SYS-02"),
+    ]
+    assert len(findings_of(QUARTERLY, "restore-test", *gaps, today="2026-07-02")) == 2
+
+
+def test_a_system_accepted_on_an_unknown_day_is_reported_today():
+    unknown = system(accepted_on="unknown")
+    assert findings_of(ONE_BEFORE, "checklist-run", unknown, today="2026-05-01") == [
+        "2026-05-01 SYS-01 (SYS-01) has no checklist run meeting 'all items done'"
+    ]
+
+
+def test_the_first_record_is_due_from_the_systems_acceptance():
+    late_first = [system(), restore("RT-001", "2026-05-01")]
+    assert findings_of(QUARTERLY, "restore-test", *late_first, today="2026-05-02") == [
+        "2026-04-05 no restore test meeting 'result is pass' between 2026-01-05 and "
+        "2026-05-01 for SYS-01 (SYS-01) (due by 2026-04-05)"
+    ]
+
+
+def test_the_conditions_a_recurring_record_meets_are_named_and_all_apply():
+    requires = "result is pass; integrity-verified is yes; every 3 months per system"
+    unverified = Record(
+        **{**restore("RT-001", "2026-03-01").__dict__, "values": {
+            **restore("RT-001", "2026-03-01").values, "integrity-verified": "no"}}
+    )  # fmt: skip
+    assert findings_of(requires, "restore-test", system(), unverified, today="2026-04-06") == [
+        "2026-04-05 no restore test meeting 'result is pass; integrity-verified is yes' "
+        "recorded for SYS-01 (SYS-01)"
+    ]
+    # a moment-based condition decides whether a record counts, too
+    late = change("CR-001", type="normal", documented="2026-03-05T10:00+01:00")
+    weekly = f"{WITHIN_24}; every 1 weeks"
+    assert findings_of(weekly, "change", late, today="2026-03-03") == [
+        f"2026-03-03 no change meeting '{WITHIN_24}' recorded"
+    ]
+
+
+def test_a_date_deadline_is_judged_on_the_day_given(monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-01-10")  # the machine's day is not the one asked
+    decision = record("decision", "DEC-001", decided_on="2026-01-05")
+    requires = "revisit-on within 6 months of decided-on"
+    assert findings_of(requires, "decision", decision, today="2026-07-05") == []
+    assert findings_of(requires, "decision", decision, today="2026-07-06") == [
+        "2026-01-05 DEC-001 no revisit-on within 6 months of decided-on"
+    ]
+
+
+def test_a_record_counts_when_its_date_deadline_is_met_on_the_day_given():
+    decisions = [record("decision", "DEC-001", decided_on="2026-01-05")]  # no revisit-on
+    requires = "revisit-on within 6 months of decided-on; every 12 months"
+    assert findings_of(requires, "decision", *decisions, today="2026-07-05") == []
+    assert findings_of(requires, "decision", *decisions, today="2026-07-06") == [
+        "2026-07-06 no decision meeting 'revisit-on within 6 months of decided-on' recorded"
+    ]
+
+
+def test_a_deadline_in_hours_is_judged_at_the_moment_of_the_build(monkeypatch):
+    # due at 00:30 on 3 March in Berlin (23:30 UTC on the 2nd): the build at midnight UTC
+    # on the 3rd is after it, though it is the deadline's own day
+    cr = change("CR-001", executed="2026-03-02T00:30+01:00")
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-03-03")
+    assert findings_of(WITHIN_24, "change", cr, today="2026-03-03") == [
+        "2026-03-02 CR-001 no documented within 24 hours of executed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "requires", "finding"),
+    [
+        ({"reviewed_by": "Eve", "by": ""}, "reviewed-by differs from by",
+         "2026-03-02 CR-001 has no by"),
+        # undated: its finding is on the day of the build
+        ({"approved": "2026-03-02T09:00+01:00", "executed": ""}, "approved before executed",
+         "2026-03-10 CR-001 has no executed"),
+        ({"outcome": ""}, "outcome is succeeded", "2026-03-02 CR-001 outcome is not recorded"),
+    ],
+)  # fmt: skip
+def test_a_condition_names_the_field_that_is_missing(values, requires, finding):
+    cr = change("CR-001", **values)
+    assert findings_of(requires, "change", cr, today="2026-03-10") == [finding]
+
+
+def test_a_run_with_failed_items_names_each():
+    failed = run("RUN-001", "2026-01-04T10:00+01:00", "failed", "done", "failed")
+    assert findings_of("all items done", "checklist-run", failed, today="2026-03-01") == [
+        "2026-01-04 RUN-001 failed: HOC-01, HOC-03"
+    ]
+
+
+def test_a_link_to_a_missing_record_has_no_date(monkeypatch):
+    incident = record(
+        "incident", "INC-001", detected="2026-03-05T09:00+01:00", severity="High",
+        system="SYS-01", commander="Dana", status="Resolved",
+        resolved="2026-03-06T12:00+01:00", postmortem="PM-404",
+    )  # fmt: skip
+    requires = "postmortem within 5 business days of resolved"
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-03-10")
+    assert findings_of(requires, "incident", incident, today="2026-03-10") == []
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-03-14")
+    assert findings_of(requires, "incident", incident, today="2026-03-14") == [
+        "2026-03-05 INC-001 no postmortem within 5 business days of resolved"
+    ]
+
+
+def test_the_population_is_in_day_order_undated_first_and_narrowed_by_where():
+    records = [
+        change("CR-003", executed="2026-03-04T10:00+01:00"),
+        change("CR-001", executed="2026-03-02T10:00+01:00", changes="DNS, secrets"),
+        change("CR-002", executed=""),
+        change("CR-004", changes="secrets"),
+        change("CR-005", type="normal"),
+    ]
+    requirement = parse_requirement("change where type is emergency and changes is DNS", "")
+    population, _ = operate(Records(records), "R-01", requirement, date(2026, 3, 10))
+    assert [r.need_id for r in population] == ["CR-002", "CR-001", "CR-003"]
+
+
+def document(last_reviewed: str, review_months: int | None) -> DocumentRecord:
+    return DocumentRecord(
+        kind="policy",
+        title="Backup Policy",
+        prefix="BKP",
+        owner="Anchor MSP Operations Lead",
+        last_reviewed=date.fromisoformat(last_reviewed),
+        status="approved",
+        review_months=review_months,
+        docname="backup",
+        lineno=1,
+        review_lineno=4,
+    )
+
+
+def test_a_review_is_due_after_its_own_interval_or_the_projects():
+    assert next_review(document("2026-01-31", None), 12) == date(2027, 1, 31)
+    assert next_review(document("2026-01-31", 1), 12) == date(2026, 2, 28)
+    assert next_review(document("2025-11-30", 3), 12) == date(2026, 2, 28)  # a month's end

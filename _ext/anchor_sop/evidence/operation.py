@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 
 from sphinx.application import Sphinx
 from sphinx.errors import SphinxError
@@ -183,7 +184,9 @@ class Records:
             return self._days[record.need_id]
         except KeyError:
             moment = self.moment(record, KINDS[record.kind].date_field)
-            day = self._days[record.need_id] = day_of(moment) if moment is not None else None
+            # an undated record has no day (day_of(None) is None too: the test says so)
+            day = None if moment is None else day_of(moment)  # pragma: no mutate
+            self._days[record.need_id] = day
             return day
 
     def of_kind_by_day(self, kind: str) -> list[Record]:
@@ -297,28 +300,22 @@ def pending_deadlines(records: Records, requirements: Iterable[Requirement]) -> 
     return moments
 
 
-def _operate(records: Records, rule_id: str, requirement: Requirement, today: date):
-    kind = KINDS[requirement.kind]
+def operate(records: Records, rule_id: str, requirement: Requirement, today: date):
+    """The population of a rule's requirement and its findings on ``today``."""
     population = population_of(records, requirement)
-    findings = []
     recurrence, per_record = requirement.recurrence, requirement.per_record
     if recurrence is None:
-        for record in population:
-            for c in per_record:
-                why = _fails(records, record, c, today)
-                if why:
-                    findings.append(
-                        records.finding(rule_id, record, f"{record.need_id} {why}", today)
-                    )
-    else:
-        counting = [
-            r for r in population if not any(_fails(records, r, c, today) for c in per_record)
+        return population, [
+            records.finding(rule_id, record, f"{record.need_id} {why}", today)
+            for record in population
+            for c in per_record
+            if (why := _fails(records, record, c, today))
         ]
-        what = kind.title.lower()
-        if per_record:
-            what += " meeting '" + "; ".join(c.text for c in per_record) + "'"
-        findings += _recurrence(records, rule_id, what, recurrence, counting, today)
-    return population, findings
+    counting = [r for r in population if not any(_fails(records, r, c, today) for c in per_record)]
+    what = KINDS[requirement.kind].title.lower()
+    if per_record:
+        what += " meeting '" + "; ".join(c.text for c in per_record) + "'"
+    return population, _recurrence(records, rule_id, what, recurrence, counting, today)
 
 
 def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: date):
@@ -326,7 +323,7 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
     if c.what == "before_system" or c.per_system:
         by_system: dict[str, list[Record]] = {}
         for record in counting:
-            by_system.setdefault(record.values.get("system", ""), []).append(record)
+            by_system.setdefault(record.values.get("system"), []).append(record)
         groups = {
             system_id: by_system.get(system_id, [])
             for system_id, system in sorted(records.systems.items())
@@ -338,7 +335,7 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
         name = records.system_name(system_id)
         system = records.systems.get(system_id)
         if c.what == "before_system":
-            limit = records.moment(system, c.other) if system else None
+            limit = records.moment(system, c.other)  # each group is a managed system's
             ok = [
                 r
                 for r in group
@@ -373,7 +370,7 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
                     )
                 )
             continue
-        for before, after in zip(points, [*points[1:], None], strict=True):
+        for before, after in pairwise([*points, None]):
             due = deadline(before, c.n, c.unit)
             until = after or today
             if later_than(until, due):
@@ -415,7 +412,7 @@ def build_operation(app: Sphinx, rules: list, verifiers: dict[str, list[str]]) -
         rule_id = rule["id"]
         requirement = requirement_of(rule)
         if requirement is not None:
-            population, findings = _operate(records, rule_id, requirement, today)
+            population, findings = operate(records, rule_id, requirement, today)
             evidence = requirement.describe()
         elif verifiers.get(rule_id):
             population, findings = _checklist_operation(records, rule_id, verifiers[rule_id], today)

@@ -312,7 +312,8 @@ def deadline(start: Moment, n: int, unit: str) -> Moment:
         return start + timedelta(days=n)
     if unit == "weeks":
         return start + timedelta(weeks=n)
-    day = start.date() if isinstance(start, datetime) else start
+    # (a datetime is a date too: its day moves the same; the date says what is meant)
+    day = start.date() if isinstance(start, datetime) else start  # pragma: no mutate
     moved = add_months(day, n) if unit == "months" else add_business_days(day, n)
     if isinstance(start, datetime):
         return datetime.combine(moved, start.timetz())
