@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +84,34 @@ def copy_site(srcdir: Path) -> Path:
     shutil.copytree(REPO / "source", srcdir)
     (srcdir / "conf.py").write_text(SITE_CONF)
     return srcdir
+
+
+def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
+    """The README's ``python3 -m nox -s record -- ARGS``: the module nox runs, here
+    with the test's interpreter (nox would install the site's dependencies first)."""
+    return subprocess.run(
+        [sys.executable, "-m", "anchor_sop.evidence", "--root", str(root), *map(str, args)],
+        cwd=cwd or root,
+        env={**os.environ, "PYTHONPATH": str(EXT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def answer_dialog(page, accept: bool) -> list[str]:
+    """Answer the page's next dialog; the list gets what it asked."""
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
+    return asked
 
 
 @pytest.fixture

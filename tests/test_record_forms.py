@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 from playwright.sync_api import expect
-from test_runs import answer_dialog, place_record
 
 from anchor_sop.evidence.kinds import CHANGE_AREAS, KINDS
 from anchor_sop.store import all_records
-from conftest import warnings_of, write_pages
+from conftest import answer_dialog, place_record, warnings_of, write_pages
 
 REGISTERS = "# Registers\n\n" + "".join(f"```{{record-register}} {kind}\n```\n\n" for kind in KINDS)
 PAGES = {

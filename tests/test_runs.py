@@ -12,14 +12,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
 
-from conftest import EXT, warnings_of
+from conftest import answer_dialog, place_record, warnings_of
 
 SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
 # the handoff checklist with a third item, to fail
@@ -72,34 +71,6 @@ def answer(page, item: str, result: str, note: str = "", evidence: str = "") -> 
         box.locator(".anchor-run-note textarea").fill(note)
     if evidence:
         box.locator(".anchor-run-evidence input").fill(evidence)
-
-
-def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
-    """The README's ``python3 -m nox -s record -- ARGS``: the module nox runs, here
-    with the test's interpreter (nox would install the site's dependencies first)."""
-    return subprocess.run(
-        [sys.executable, "-m", "anchor_sop.evidence", "--root", str(root), *map(str, args)],
-        cwd=cwd or root,
-        env={**os.environ, "PYTHONPATH": str(EXT)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def answer_dialog(page, accept: bool) -> list[str]:
-    """Answer the page's next dialog; the list gets what it asked."""
-    asked: list[str] = []
-
-    def answer(dialog) -> None:
-        asked.append(dialog.message)
-        if accept:
-            dialog.accept()
-        else:
-            dialog.dismiss()
-
-    page.once("dialog", answer)
-    return asked
 
 
 def download(page, target: Path) -> Path:

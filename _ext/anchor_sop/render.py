@@ -58,6 +58,12 @@ def skip_node(_translator, _node) -> None:
     raise nodes.SkipNode
 
 
+def add_html_node(app: Sphinx, node: type[nodes.Element], visit_html) -> None:
+    """Register ``node``: ``visit_html`` writes it in HTML; other builders skip it."""
+    skipped = {builder: (skip_node, None) for builder in ("text", "latex", "man", "texinfo")}
+    app.add_node(node, html=(visit_html, None), **skipped)
+
+
 class trace_list(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """Placeholder for the needs linked to ``need_id`` through ``link``."""
 

@@ -36,7 +36,7 @@ from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..evidence.runform import run_form
 from ..model import ITEM, VERIFIES
 from ..needs_model import check_need_id, create_need, replace_need_directive
-from ..render import id_badge, need_body, permalink, placeholder, skip_node
+from ..render import add_html_node, id_badge, need_body, permalink, placeholder
 from ..store import doc_store, records_of
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
@@ -244,13 +244,6 @@ def setup_checklist(app: Sphinx) -> None:
         man=(no_markup, no_markup),
         texinfo=(no_markup, no_markup),
     )
-    app.add_node(
-        checklist_controls,
-        html=(visit_controls_html, None),
-        text=(skip_node, None),
-        latex=(skip_node, None),
-        man=(skip_node, None),
-        texinfo=(skip_node, None),
-    )
+    add_html_node(app, checklist_controls, visit_controls_html)
     app.add_directive("checklist", ChecklistDirective)
     replace_need_directive(app, ITEM, ItemDirective)

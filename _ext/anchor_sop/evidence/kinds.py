@@ -21,9 +21,10 @@ and each page shows the other side.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import AS_WRITTEN, INCIDENT, MANAGED_SYSTEM, POSTMORTEM
+from ..model import AS_WRITTEN, INCIDENT, MANAGED_SYSTEM, POSTMORTEM, next_free_id
 
 #: Field types: free text, a person, a date (YYYY-MM-DD), a date and time with its
 #: offset, one of ``choices``, a link to a record, a checklist's ID prefix, a page.
@@ -139,6 +140,10 @@ class Kind:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields_by_name", {f.name: f for f in self.fields})
+
+    def next_free_id(self, taken: Iterable[str]) -> str:
+        """The ID after the highest number of the kind among ``taken``, in its width."""
+        return next_free_id(self.prefix, taken, self.id_width)
 
 
 SYSTEM_FIELD = Field("system", LINK, "System", required=True, link=MANAGED_SYSTEM)

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import id_number, next_free_id
+from ..model import id_number
 from .kinds import KINDS, RECORDS_FOLDER, Kind
 
 #: A record directive's opening line: its fence, its kind and the ID it is given.
@@ -74,7 +74,7 @@ def taken_ids(folder: Path, leave_out: Path | None = None) -> list[str]:
 def final_id(kind: Kind, written: str, taken: list[str]) -> str:
     """The number a record keeps (the one written, when free) or gets (the next free
     of its kind; for a sequential kind, only the next number is free)."""
-    free = next_free_id(kind.prefix, taken, kind.id_width)
+    free = kind.next_free_id(taken)
     number = id_number(written)
     if number is None or number[0] != kind.prefix:
         return free

@@ -27,8 +27,8 @@ import json
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..model import NEED_LINKS, next_free_id
-from ..render import RESOLVE_EVENT, skip_node
+from ..model import NEED_LINKS
+from ..render import RESOLVE_EVENT, add_html_node
 from ..store import all_records
 from .kinds import (
     CHOICE,
@@ -40,6 +40,7 @@ from .kinds import (
     PERSON,
     UNKNOWN,
     Field,
+    Kind,
 )
 
 
@@ -55,27 +56,30 @@ def fill_record_forms(app: Sphinx, doctree: nodes.document, _docname: str) -> No
     records = sorted(all_records(app.env), key=lambda r: r.need_id)
     for form in forms:
         kind = KINDS[form["kind"]]
-        free = next_free_id(
-            kind.prefix,
-            (r.need_id for r in records if r.kind == kind.directive),
-            kind.id_width,
-        ).rpartition("-")[2]
-        form["next"] = int(free)
-        form["width"] = len(free)
+        form.attributes.update(numbering(kind, records))
         form["options"] = {
-            spec.name: _options(app, spec, records) for spec in kind.fields if _names(spec)
+            spec.name: records_named(spec, records) if spec.type == LINK else _pages(app)
+            for spec in kind.fields
+            if spec.type in (LINK, PAGE)
         }
 
 
-def _names(spec: Field) -> bool:
-    return spec.type in (LINK, PAGE)
+def numbering(kind: Kind, records) -> dict[str, int]:
+    """Where the browser numbers a new record of ``kind``: the next free number (the
+    build's) and its width."""
+    digits = kind.next_free_id(r.need_id for r in records if r.kind == kind.directive)
+    digits = digits.rpartition("-")[2]
+    return {"next": int(digits), "width": len(digits)}
 
 
-def _options(app: Sphinx, spec: Field, records) -> list[tuple[str, str]]:
-    """What a field that names something may name: (value, what it is)."""
-    if spec.type == LINK:
-        kinds = NEED_LINKS[spec.link]["target_types"]
-        return [(r.need_id, r.title) for r in records if r.kind in kinds and not r.example]
+def records_named(spec: Field, records) -> list[tuple[str, str]]:
+    """The records (ID, title) a link field may name, examples apart, in ``records``'
+    order."""
+    kinds = NEED_LINKS[spec.link]["target_types"]
+    return [(r.need_id, r.title) for r in records if r.kind in kinds and not r.example]
+
+
+def _pages(app: Sphinx) -> list[tuple[str, str]]:
     titles = app.env.titles
     return [
         (f"/{docname}", titles[docname].astext() if docname in titles else docname)
@@ -92,7 +96,6 @@ def visit_record_form_html(self, node: record_form) -> None:
     data = {
         "kind": kind.directive,
         "prefix": kind.prefix,
-        "title": kind.title,
         "next": str(node.get("next", 1)),
         "width": str(node.get("width", kind.id_width)),
         "sections": json.dumps(kind.sections),
@@ -178,21 +181,12 @@ def _control(
         empty = "Choose one" if not _optional(spec) else "None"
         control = (
             f'<select id="{control_id}"><option value="">{empty}</option>'
-            + "".join(
-                f'<option value="{self.attval(v)}">{self.encode(text)}</option>'
-                for v, text in values
-            )
-            + "</select>"
+            f"{_option_tags(self, values)}</select>"
         )
     elif spec.type == PAGE:
         control = (
             f'<input id="{control_id}" type="text" list="{control_id}-pages">'
-            f'<datalist id="{control_id}-pages">'
-            + "".join(
-                f'<option value="{self.attval(v)}">{self.encode(title)}</option>'
-                for v, title in choices
-            )
-            + "</datalist>"
+            f'<datalist id="{control_id}-pages">{_option_tags(self, choices)}</datalist>'
         )
     elif spec.type == DATE:
         control = f'<input id="{control_id}" type="date">'
@@ -214,18 +208,18 @@ def _control(
     )
 
 
+def _option_tags(self, choices) -> str:
+    return "".join(
+        f'<option value="{self.attval(value)}">{self.encode(text)}</option>'
+        for value, text in choices
+    )
+
+
 def _optional(spec: Field) -> bool:
     return not spec.required and spec.required_when is None
 
 
 def setup_record_form(app: Sphinx) -> None:
     app.connect(RESOLVE_EVENT, fill_record_forms)
-    app.add_node(
-        record_form,
-        html=(visit_record_form_html, None),
-        text=(skip_node, None),
-        latex=(skip_node, None),
-        man=(skip_node, None),
-        texinfo=(skip_node, None),
-    )
+    add_html_node(app, record_form, visit_record_form_html)
     app.add_js_file("anchor-sop-records.js", loading_method="defer")

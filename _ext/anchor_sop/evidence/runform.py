@@ -22,10 +22,10 @@ import json
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..model import next_free_id
-from ..render import RESOLVE_EVENT, skip_node
+from ..render import RESOLVE_EVENT, add_html_node
 from ..store import all_records
-from .kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
+from .kinds import CHECKLIST_RUN, SYSTEM_FIELD
+from .recordform import numbering, records_named
 
 
 class run_form(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -37,21 +37,12 @@ def fill_run_forms(app: Sphinx, doctree: nodes.document) -> None:
     forms = list(doctree.findall(run_form))
     if not forms:
         return
-    records = all_records(app.env)
-    systems = sorted(
-        (r.need_id, r.title)
-        for r in records
-        if r.kind == MANAGED_SYSTEM_KIND.directive and not r.example
-    )
-    free = next_free_id(
-        CHECKLIST_RUN.prefix,
-        (r.need_id for r in records if r.kind == CHECKLIST_RUN.directive),
-        CHECKLIST_RUN.id_width,
-    ).rpartition("-")[2]
+    records = sorted(all_records(app.env), key=lambda r: r.need_id)
+    systems = records_named(SYSTEM_FIELD, records)
+    numbers = numbering(CHECKLIST_RUN, records)
     for form in forms:
         form["systems"] = systems
-        form["next"] = int(free)
-        form["width"] = len(free)
+        form.attributes.update(numbers)
 
 
 def visit_run_form_html(self, node: run_form) -> None:
@@ -110,12 +101,5 @@ def _fill(app: Sphinx, doctree: nodes.document, _docname: str) -> None:
 
 def setup_run_form(app: Sphinx) -> None:
     app.connect(RESOLVE_EVENT, _fill)
-    app.add_node(
-        run_form,
-        html=(visit_run_form_html, None),
-        text=(skip_node, None),
-        latex=(skip_node, None),
-        man=(skip_node, None),
-        texinfo=(skip_node, None),
-    )
+    add_html_node(app, run_form, visit_run_form_html)
     app.add_js_file("anchor-sop-runs.js", loading_method="defer")

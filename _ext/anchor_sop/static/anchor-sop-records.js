@@ -245,19 +245,16 @@
       return true;
     }
 
-    form.addEventListener("input", (event) => {
-      if (event.target.closest(".anchor-form-field")) {
-        read();
-        state.downloaded = false;
-        save();
-        show();
-      }
-    });
-    form.addEventListener("change", () => {
+    // an edit after a download makes a record to download again
+    function edited(event) {
+      if (!event.target.closest(".anchor-form-field")) return;
       read();
+      state.downloaded = false;
       save();
       show();
-    });
+    }
+    form.addEventListener("input", edited);
+    form.addEventListener("change", edited);
 
     for (const button of form.querySelectorAll(".anchor-form-now")) {
       button.addEventListener("click", () => {
