@@ -12,7 +12,9 @@ from pathlib import Path
 
 import nox
 
-nox.options.default_venv_backend = "venv"
+# virtualenv (a dependency of nox) brings its own pip: Debian's Python without
+# python3-venv has no ensurepip, so its venv module cannot seed one
+nox.options.default_venv_backend = "virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["docs"]
 
@@ -210,7 +212,8 @@ def compat(session: nox.Session) -> None:
     python = newest_python()
     venv = ROOT / ".nox" / "compat"
     if not (venv / "bin" / "python").exists():
-        session.run(python, "-m", "venv", str(venv), external=True)
+        # virtualenv seeds pip itself, where the interpreter has no ensurepip
+        session.run(sys.executable, "-m", "virtualenv", "-q", "-p", python, str(venv))
     bin_dir = venv / "bin"
     session.run(
         str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--upgrade",
@@ -316,6 +319,6 @@ def mutants(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting of the Python code."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    paths = ["_ext", "tests", "bench", "conf.py", "noxfile.py"]
+    paths = ["_ext", "tests", "bench", "conf.py", "noxfile.py", "noxw.py"]
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)

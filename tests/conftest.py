@@ -87,7 +87,7 @@ def copy_site(srcdir: Path) -> Path:
 
 
 def place_record(root: Path, *args: str | Path, cwd: Path | None = None):
-    """The README's ``python3 -m nox -s record -- ARGS``: the module nox runs, here
+    """The README's ``python3 noxw.py -s record -- ARGS``: the module nox runs, here
     with the test's interpreter (nox would install the site's dependencies first)."""
     return subprocess.run(
         [sys.executable, "-m", "anchor_sop.evidence", "--root", str(root), *map(str, args)],

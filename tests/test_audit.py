@@ -507,7 +507,7 @@ def test_without_the_pdf_tools_the_audit_says_how_to_get_them_and_the_site_still
     result = run_audit(edited_repo, tmp_path / "out", env=env)
     assert result.returncode == 1
     assert "the PDF tools are not installed" in result.stderr
-    assert "nox -s audit" in result.stderr and "Traceback" not in result.stderr
+    assert "'python3 noxw.py -s audit'" in result.stderr and "Traceback" not in result.stderr
     site = subprocess.run(
         [
             sys.executable,

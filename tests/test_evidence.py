@@ -447,7 +447,7 @@ def test_a_record_outside_its_folder_is_told_where_it_goes(build, monkeypatch):
     assert len(warnings) == 1, warnings
     assert "records/RT-001.md:3: WARNING: " in warnings[0]
     assert (
-        "run 'python3 -m nox -s record -- source/records/RT-001.md': it gives the record "
+        "run 'python3 noxw.py -s record -- source/records/RT-001.md': it gives the record "
         "the next free number of its kind and its page in source/records/restore-tests/"
     ) in warnings[0]
 
@@ -463,8 +463,8 @@ def test_a_record_saved_beside_its_number_is_never_told_to_take_that_page(eviden
     assert "The checklist run RUN-001 is on the page" in warnings[0]
     assert "RUN-001.md" not in warnings[0].replace(f"{page}.md", "")
     assert (
-        f"python3 -m nox -s record -- 'source/records/checklist-runs/{page}.md'" in (warnings[0])
-        or f"python3 -m nox -s record -- source/records/checklist-runs/{page}.md" in warnings[0]
+        f"python3 noxw.py -s record -- 'source/records/checklist-runs/{page}.md'" in (warnings[0])
+        or f"python3 noxw.py -s record -- source/records/checklist-runs/{page}.md" in warnings[0]
     )
 
 

@@ -199,7 +199,7 @@ def test_every_kind_is_written_downloaded_placed_and_built_as_typed(registers, p
             f"Downloaded {NUMBERED[kind]}.md."
         )
         git_line = form.locator(".anchor-form-git").inner_text()
-        assert git_line == f"python3 -m nox -s record -- ~/Downloads/{NUMBERED[kind]}.md"
+        assert git_line == f"python3 noxw.py -s record -- ~/Downloads/{NUMBERED[kind]}.md"
     for kind, path in files.items():
         placed = place_record(srcdir.parent, path)
         assert placed.returncode == 0, placed.stderr

@@ -99,7 +99,7 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
     page.click(".anchor-run-sign")
     assert "Signed off by Anchor MSP Operations Lead" in page.inner_text(".anchor-run-signed")
     git = page.inner_text(".anchor-run-git")
-    assert git == "python3 -m nox -s record -- ~/Downloads/RUN-001.md"
+    assert git == "python3 noxw.py -s record -- ~/Downloads/RUN-001.md"
 
     record = download(page, tmp_path / "downloads")
     assert record.name == "RUN-001.md"

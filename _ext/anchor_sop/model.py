@@ -18,6 +18,15 @@ ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,5}})$
 PREFIX_REGEX = re.compile(rf"^{PREFIX_PATTERN}$")
 ID_EXAMPLE = "BKP-03"
 
+#: How README's Quick start runs a nox session, which every message that names a
+#: session repeats: the wrapper needs nothing but the Python it is run with.
+NOX = "python3 noxw.py"
+
+
+def nox_command(session: str, arguments: str = "") -> str:
+    """The command that runs ``session`` (with ``arguments`` after ``--``)."""
+    return f"{NOX} -s {session}" + (f" -- {arguments}" if arguments else "")
+
 
 def id_number(need_id: str) -> tuple[str, int] | None:
     """An ID's prefix and number, whatever its zeros: ``INC-002`` and ``INC-0002`` are

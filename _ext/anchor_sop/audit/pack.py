@@ -48,6 +48,7 @@ from ..model import (
     REVIEW_CSV,
     TRACE_CSV,
     TRACE_XLSX,
+    nox_command,
 )
 from ..traceability.changes import ChangesError, load_needs
 from .archive import zip_bytes
@@ -168,7 +169,7 @@ def _check_pdf_tools() -> None:
         except (ImportError, OSError) as error:
             raise AuditError(
                 f"the PDF tools are not installed or cannot load ({name}: {error}). Fix: "
-                "run 'nox -s audit', which installs them (the 'pdf' dependency group); "
+                f"run '{nox_command('audit')}', which installs them (the 'pdf' dependency group); "
                 "WeasyPrint also needs Pango (Debian: apt-get install libpango-1.0-0 "
                 "libpangoft2-1.0-0)"
             ) from None

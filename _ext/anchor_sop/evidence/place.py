@@ -1,4 +1,4 @@
-"""Placing a record in the checkout: ``python3 -m nox -s record -- FILE...``.
+"""Placing a record in the checkout: ``python3 noxw.py -s record -- FILE...``.
 
 A record made in the browser is numbered from the build the operator had open,
 so two operators recording at once make the same ID. Placing gives each file
@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import id_number
+from ..model import id_number, nox_command
 from .kinds import KINDS, RECORDS_FOLDER, Kind
 
 #: A record directive's opening line: its fence, its kind and the ID it is given.
@@ -32,7 +32,7 @@ OPENING = re.compile(r"^(?P<fence>:{3,})\{(?P<kind>[a-z-]+)\}[ \t]+(?P<id>\S+)[ 
 
 def place_command(file: str) -> str:
     """The command that places ``file`` (a path from the checkout's top)."""
-    return f"python3 -m nox -s record -- {shlex.quote(file)}"
+    return nox_command("record", shlex.quote(file))
 
 
 class PlaceError(Exception):
@@ -157,7 +157,7 @@ def _relative(root: Path, path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="nox -s record --",
+        prog=f"{nox_command('record')} --",
         description="Place records in the checkout under their final numbers, or settle "
         "a merge in which two operators added the same record page.",
     )

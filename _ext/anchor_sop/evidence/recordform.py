@@ -27,7 +27,7 @@ import json
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from ..model import NEED_LINKS
+from ..model import NEED_LINKS, nox_command
 from ..render import RESOLVE_EVENT, add_html_node
 from ..store import all_records
 from .kinds import (
@@ -136,7 +136,8 @@ def visit_record_form_html(self, node: record_form) -> None:
         '<div class="anchor-form-commit" hidden><p>In your checkout of the manual, place the '
         "download under its final number (it never writes over a record) and run the "
         "<code>git</code> lines it prints:</p>"
-        '<pre class="anchor-run-git anchor-form-git"></pre></div>'
+        '<pre class="anchor-run-git anchor-form-git" '
+        f'data-command="{self.attval(nox_command("record"))} --"></pre></div>'
         "</div></details>\n"
     )
     raise nodes.SkipNode

@@ -22,6 +22,7 @@ import json
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from ..model import nox_command
 from ..render import RESOLVE_EVENT, add_html_node
 from ..store import all_records
 from .kinds import CHECKLIST_RUN, SYSTEM_FIELD
@@ -89,7 +90,8 @@ def visit_run_form_html(self, node: run_form) -> None:
         '<div class="anchor-run-commit"><p>In your checkout of the manual, place the '
         "download under its final number (it never writes over a record) and run the "
         "<code>git</code> lines it prints:</p>"
-        '<pre class="anchor-run-git"></pre></div>'
+        '<pre class="anchor-run-git" '
+        f'data-command="{self.attval(nox_command("record"))} --"></pre></div>'
         "</div></div>\n"
     )
     raise nodes.SkipNode

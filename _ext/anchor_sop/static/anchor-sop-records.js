@@ -5,7 +5,7 @@
 // is named before the download. The download is the record's page in the build's
 // syntax: text options are JSON strings and the title and sections have Markdown's
 // punctuation escaped, so nothing typed can end or change the directive. Its
-// number is provisional: `nox -s record` gives it its final one in the checkout.
+// number is provisional: `python3 noxw.py -s record` gives it its final one in the checkout.
 "use strict";
 
 (function () {
@@ -200,9 +200,8 @@
       }
       const commit = $(".anchor-form-commit");
       commit.hidden = !state.downloaded;
-      $(".anchor-form-git").textContent = state.id
-        ? `python3 -m nox -s record -- ~/Downloads/${state.id}.md`
-        : "";
+      const git = $(".anchor-form-git");
+      git.textContent = state.id ? `${git.dataset.command} ~/Downloads/${state.id}.md` : "";
     }
 
     // a choice, a page or an ID as it is when nothing in it needs quoting; text quoted

@@ -4,7 +4,7 @@
 // up again only by choosing it. The record is the checklist-run page the build
 // reads (evidence/records.py): option values and answers are written as JSON
 // strings, so nothing typed can end or change the directive. Its number is
-// provisional: `nox -s record` gives it its final one in the checkout.
+// provisional: `python3 noxw.py -s record` gives it its final one in the checkout.
 "use strict";
 
 (function () {
@@ -191,7 +191,8 @@
           ? `Signed off by ${run.signer} at ${run.signedAt}`
           : "Not signed off";
       }
-      $(".anchor-run-git").textContent = `python3 -m nox -s record -- ~/Downloads/${run.id}.md`;
+      const git = $(".anchor-run-git");
+      git.textContent = `${git.dataset.command} ~/Downloads/${run.id}.md`;
     }
 
     $(".anchor-run-begin").addEventListener("click", () => {

@@ -47,6 +47,7 @@ from ..model import (
     NEED_TYPES,
     NEEDS_JSON,
     NOT_VERIFIABLE,
+    nox_command,
 )
 from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
 from ..store import EVERYTHING, doc_store
@@ -220,8 +221,8 @@ def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
         return [
             nodes.paragraph(
                 text="This build is not compared with an earlier one. The audit pack "
-                "fills this page: nox -s audit -- --since REF (a git ref, or the "
-                "needs.json or zip of an earlier pack)."
+                f"fills this page: {nox_command('audit', '--since REF')} (a git ref, or "
+                "the needs.json or zip of an earlier pack)."
             )
         ]
     label = app.config.anchor_changes_since_label or app.config.anchor_changes_since
@@ -264,7 +265,7 @@ def _read_earlier_needs(app: Sphinx) -> None:
             "changes_since",
             f"anchor_changes_since: {error}",
             "give the needs.json or the zip of an earlier audit pack "
-            "(nox -s audit -- --since REF builds one from a git ref)",
+            f"({nox_command('audit', '--since REF')} builds one from a git ref)",
         )
         return
     add_export(app, CHANGES_CSV, lambda app: csv_bytes(rows(current_changes(app) or [])))

@@ -61,6 +61,7 @@ from ..model import (
     TRACE_CSV,
     TRACE_XLSX,
     VERIFIES,
+    nox_command,
 )
 from ..render import (
     RESOLVE_EVENT,
@@ -262,7 +263,7 @@ def _check(app: Sphinx, _builder=None) -> None:
             "suspect_link",
             f"Rule {rule_id} changed since its links were reviewed; suspect: {', '.join(item_ids)}",
             f"re-review {', '.join(item_ids)} against the rule, then run "
-            f"'nox -s baseline -- {rule_id}'",
+            f"'{nox_command('baseline', rule_id)}'",
         )
 
 
