@@ -249,6 +249,8 @@ MUTATED = [
     "anchor_sop.model.x_next_free_id*",
     "anchor_sop.evidence.place.x_final_id*",
     "anchor_sop.evidence.records.x_parse_datetime*",
+    "anchor_sop.clock.x_date_mistake*",
+    "anchor_sop.clock.x_datetime_mistake*",
     *(
         f"anchor_sop.evidence.requirements.x_{name}*"
         for name in ("add_business_days", "deadline", "later_than", "day_of", "holds")

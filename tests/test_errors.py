@@ -147,7 +147,8 @@ CASES = [
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 04/04/2026",
         ":last-reviewed: 04/04/2026",
-        "is not a date in ISO 8601 form",
+        "The last-reviewed date of the policy is '04/04/2026', which is not written as "
+        "YYYY-MM-DD. Fix: write it as YYYY-MM-DD, e.g. 2026-04-04",
     ),
     (
         "impossible date",
@@ -155,7 +156,17 @@ CASES = [
         ":last-reviewed: 2026-04-04",
         ":last-reviewed: 2026-13-01",
         ":last-reviewed: 2026-13-01",
-        "is not a date",
+        "The last-reviewed date of the checklist is '2026-13-01', which has month 13: months "
+        "run from 01 to 12. Fix: correct the month, the middle part of YYYY-MM-DD",
+    ),
+    (
+        "day 31 of April",
+        "policy",
+        ":last-reviewed: 2026-04-04",
+        ":last-reviewed: 2026-04-31",
+        ":last-reviewed: 2026-04-31",
+        "The last-reviewed date of the policy is '2026-04-31', which has day 31: April 2026 "
+        "has 30 days. Fix: correct the day, the last part of YYYY-MM-DD: 01 to 30",
     ),
     (
         "future date",
@@ -356,13 +367,73 @@ def test_an_unknown_id_far_from_every_rule_suggests_nothing(build):
     assert any("[anchor.coverage_gap]" in w and "VULN-02" in w for w in warnings)
 
 
-def test_rules_on_a_page_without_a_policy_give_one_warning(build):
-    no_policy = POLICY[: POLICY.index(":::{policy}")] + POLICY[POLICY.index(":::{rule}") :]
-    app = build({**PAGES, "policy": no_policy}, anchor_coverage_gate=False)
+RUNBOOK_WITH_RULES = """# Restore runbook
+
+How to restore a backup.
+
+:::{rule} Restore monthly
+:id: BKP-03
+Restore one backup a month.
+:::
+
+:::{rule} Restore within a day
+:id: BKP-04
+Finish a restore within a day.
+:::
+"""
+
+
+def test_rules_on_a_page_without_a_policy_are_one_warning_with_no_gap(build):
+    app = build({**PAGES, "runbook": RUNBOOK_WITH_RULES})  # the coverage gate is on
     warnings = warnings_of(app)
     assert len(warnings) == 1, warnings
-    assert "The rule 'BKP-01' comes before any policy on the page" in warnings[0]
-    assert "put the page's policy directive above its rules" in warnings[0]
+    assert (
+        "runbook.md:5: WARNING: The rule 'BKP-03' is on a page with no policy (and so does "
+        "every rule after it). Fix: move it into the Policy section of the policy whose ID "
+        "prefix is BKP [anchor.rule_outside_policy]"
+    ) in warnings[0]
+
+
+def test_one_rule_on_a_page_without_a_policy_says_nothing_of_others(build):
+    one_rule = RUNBOOK_WITH_RULES[: RUNBOOK_WITH_RULES.index(":::{rule} Restore within")]
+    warnings = warnings_of(build({**PAGES, "runbook": one_rule}))
+    assert len(warnings) == 1, warnings
+    assert "The rule 'BKP-03' is on a page with no policy. Fix: move it" in warnings[0]
+
+
+def test_rules_above_the_policy_directive_say_to_move_the_directive_up(build):
+    rules = POLICY[POLICY.index(":::{rule}") : POLICY.index("## Exceptions")]
+    policy = POLICY[POLICY.index(":::{policy}") : POLICY.index("## Purpose")]
+    upside_down = POLICY.replace(rules, "").replace(policy, rules + policy)
+    warnings = warnings_of(build({**PAGES, "policy": upside_down}))
+    assert len(warnings) == 1, warnings
+    line = upside_down.splitlines().index(":::{rule} Retention") + 1
+    assert (
+        f"policy.md:{line}: WARNING: The rule 'BKP-01' comes before the page's policy "
+        "directive (and so does every rule after it). Fix: move the policy directive up, "
+        "right under the page's title"
+    ) in warnings[0]
+
+
+def test_a_rule_under_exceptions_is_one_warning_with_no_gap(build):
+    extra = ":::{rule} Exempt hosts\n:id: BKP-03\nSome hosts need no backup.\n:::\n\n"
+    under_exceptions = POLICY.replace("None.\n", extra + "None.\n")
+    warnings = warnings_of(build({**PAGES, "policy": under_exceptions}))
+    assert len(warnings) == 1, warnings  # and no coverage gap for BKP-03
+    line = under_exceptions.splitlines().index(":::{rule} Exempt hosts") + 1
+    assert (
+        f"policy.md:{line}: WARNING: The rule 'BKP-03' is in the Exceptions section; a "
+        "policy's rules are in its Policy section. Fix: move it, and any other rule of the "
+        "Exceptions section, into the Policy section [anchor.rule_outside_policy]"
+    ) in warnings[0]
+
+
+def test_the_same_rule_in_the_policy_section_is_only_a_gap_the_gate_reports(build):
+    extra = ":::{rule} Exempt hosts\n:id: BKP-03\nSome hosts need no backup.\n:::\n\n"
+    in_policy = POLICY.replace("## Exceptions", extra + "## Exceptions")
+    warnings = warnings_of(build({**PAGES, "policy": in_policy}))
+    assert len(warnings) == 1, warnings
+    assert "[anchor.coverage_gap]" in warnings[0] and "BKP-03" in warnings[0]
 
 
 def test_an_exception_that_exempts_an_unknown_rule_is_reported(build, monkeypatch):
@@ -414,9 +485,33 @@ def test_items_fenced_like_their_checklist_are_explained_as_a_fence_problem(buil
     app = build({**PAGES, "checklist": flat}, anchor_coverage_gate=False)
     warnings = warnings_of(app)
     assert len(warnings) == 1, warnings
-    assert "[anchor.item_outside_checklist]" in warnings[0]
-    assert "the checklist's fence (:::) has no more colons than its items' (:::)" in warnings[0]
-    assert "open and close the checklist with ::::" in warnings[0]
+    # at the checklist's fence, which is the one to lengthen (items have 3 at least)
+    line = flat.splitlines().index(":::{checklist} Backup checks") + 1
+    assert (
+        f"checklist.md:{line}: WARNING: The checklist 'Backup checks' is fenced with :::, no "
+        "more colons than its items (:::), so its first item's closing fence closed it, and "
+        "the items after that one, from 'CHK-02', are outside. Fix: open and close the "
+        "checklist with ::::, one colon more than its items [anchor.item_outside_checklist]"
+    ) in warnings[0]
+
+
+def test_an_item_fenced_like_its_checklist_is_named_as_the_cause(build):
+    """The checklist has ::::, one item too: the item's closing fence closes the checklist.
+    The warning is at that item, not at the next one, which only stands outside."""
+    long_item = CHECKLIST.replace(
+        ":::{item} Retention set\n:id: CHK-01\n:verifies: BKP-01\n:::",
+        "::::{item} Retention set\n:id: CHK-01\n:verifies: BKP-01\n::::",
+    )
+    assert long_item != CHECKLIST
+    warnings = warnings_of(build({**PAGES, "checklist": long_item}, anchor_coverage_gate=False))
+    assert len(warnings) == 1, warnings
+    line = long_item.splitlines().index("::::{item} Retention set") + 1
+    assert (
+        f"checklist.md:{line}: WARNING: The item 'CHK-01' is fenced with ::::, as many colons "
+        "as its checklist 'Backup checks' or more, so its closing fence closed the checklist, "
+        "and the items after it, from 'CHK-02', are outside. Fix: open and close the item "
+        "'CHK-01' with :::, fewer colons than the checklist [anchor.item_outside_checklist]"
+    ) in warnings[0]
 
 
 # --- page structure ----------------------------------------------------------------

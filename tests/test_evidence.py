@@ -324,7 +324,17 @@ MALFORMED = [
         ":tested-on: 2026-03-02",
         ":tested-on: 02/03/2026",
         ":tested-on: 02/03/2026",
-        "not a date in ISO 8601 form",
+        "The field 'Tested on' of RT-001 is '02/03/2026', which is not written as YYYY-MM-DD",
+    ),
+    (
+        "a run time in month 13",
+        "records/checklist-runs/RUN-001",
+        ":run-at: 2026-01-04T10:00+01:00",
+        ":run-at: 2026-13-04T10:00+01:00",
+        ":run-at: 2026-13-04T10:00+01:00",
+        "The field 'Run at' of RUN-001 is '2026-13-04T10:00+01:00', which has month 13: "
+        "months run from 01 to 12. Fix: correct the month, the middle part of "
+        "YYYY-MM-DDTHH:MM",
     ),
     (
         "date and time without its offset",
@@ -332,7 +342,8 @@ MALFORMED = [
         ":executed: 2026-03-02T10:00+01:00",
         ":executed: 2026-03-02T10:00",
         ":executed: 2026-03-02T10:00",
-        "with its offset",
+        "The field 'When (executed)' of CR-001 is '2026-03-02T10:00', which has no offset from "
+        "UTC, so the moment is unknown. Fix: add the offset at the end",
     ),
     (
         "severity outside the list",
@@ -348,7 +359,8 @@ MALFORMED = [
         ":status: Resolved",
         ":status: Closed",
         ":::{incident} INC-001",
-        "has no ':closed:'",
+        "The incident INC-001 has no 'Closed' (:closed:), which it needs when its 'Status' is "
+        "Closed. Fix: add ':closed:'",
     ),
     (
         "no sign-off where the checklist needs one",
@@ -364,7 +376,8 @@ MALFORMED = [
         ":result: pass",
         ":result: fail",
         ":::{restore-test} RT-001",
-        "has no ':incident:'",
+        "The restore test RT-001 has no 'Incident' (:incident:), which it needs when its "
+        "'Result' is fail. Fix: add ':incident:'",
     ),
     (
         "unknown field in a requirement",
@@ -978,7 +991,7 @@ def test_a_change_area_outside_the_configured_list_is_one_warning(evidence_build
     assert len(warnings) == 1, warnings
     line = wrong.splitlines().index(":changes: DNS, firewall") + 1
     assert (
-        f"records/changes/CR-001.md:{line}: WARNING: The areas changed of CR-001 are "
+        f"records/changes/CR-001.md:{line}: WARNING: The field 'Areas changed' of CR-001 is "
         "'DNS, firewall', and 'firewall' is not one of infrastructure, configuration"
     ) in warnings[0]
     assert "Fix: write one or more of them, separated by commas, of infrastructure" in (warnings[0])

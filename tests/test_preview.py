@@ -277,7 +277,7 @@ def test_the_preview_shows_each_warning_on_its_page_and_a_count_elsewhere(build,
         text = banner.inner_text()
         assert "1 warning in the last rebuild, 1 on this page" in text
         assert "src/policy.md:6" in text
-        assert "is not a date in ISO 8601 form" in text
+        assert "which is not written as YYYY-MM-DD" in text
         assert "Fix: write it as YYYY-MM-DD" in text
         page.goto(f"{address}/other.html")
         expect(page.locator(".anchor-preview-warnings")).to_contain_text(

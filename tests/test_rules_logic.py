@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from anchor_sop.clock import add_months
+from anchor_sop.clock import add_months, date_mistake, datetime_mistake
 from anchor_sop.evidence.kinds import CHANGE, CHECKLIST_RUN, INCIDENT_KIND
 from anchor_sop.evidence.operation import Records, operate
 from anchor_sop.evidence.place import PlaceError, final_id, place, record_of
@@ -701,3 +701,70 @@ def test_a_review_is_due_after_its_own_interval_or_the_projects():
     assert next_review(document("2026-01-31", None), 12) == date(2027, 1, 31)
     assert next_review(document("2026-01-31", 1), 12) == date(2026, 2, 28)
     assert next_review(document("2025-11-30", 3), 12) == date(2026, 2, 28)  # a month's end
+
+
+@pytest.mark.parametrize(
+    ("text", "mistake"),
+    [
+        ("2026-12-31", None),
+        ("2026-01-01", None),
+        ("2024-02-29", None),  # a leap year
+        ("2026-04-30", None),
+        ("2026-13-01", "which has month 13: months run from 01 to 12"),
+        ("2026-00-01", "which has month 00: months run from 01 to 12"),
+        ("2026-04-31", "which has day 31: April 2026 has 30 days"),
+        ("2026-01-32", "which has day 32: January 2026 has 31 days"),
+        ("2026-05-00", "which has day 00: May 2026 has 31 days"),
+        ("2026-02-29", "which has day 29: February 2026 has 28 days (2026 is not a leap year)"),
+        ("2100-02-29", "which has day 29: February 2100 has 28 days (2100 is not a leap year)"),
+        ("2026-02-30", "which has day 30: February 2026 has 28 days"),
+        ("2026-4-4", "which is not written as YYYY-MM-DD"),
+        ("04/04/2026", "which is not written as YYYY-MM-DD"),
+        ("2026-04-04 ", "which is not written as YYYY-MM-DD"),
+    ],
+)
+def test_a_date_mistake_names_the_wrong_part(text, mistake):
+    found = date_mistake(text)
+    assert (found and found[0]) == mistake
+
+
+def test_a_date_mistake_gives_the_range_of_the_part_to_correct():
+    assert date_mistake("2026-13-01")[1] == "correct the month, the middle part of YYYY-MM-DD"
+    assert date_mistake("2026-04-31")[1] == "correct the day, the last part of YYYY-MM-DD: 01 to 30"
+    assert date_mistake("2026/04/04")[1] == "write it as YYYY-MM-DD, e.g. 2026-04-04"
+
+
+@pytest.mark.parametrize(
+    ("text", "mistake"),
+    [
+        ("2026-03-02T14:05+01:00", None),
+        ("2026-03-02T23:59:59Z", None),
+        ("2026-03-02T00:00-23:59", None),
+        ("2026-03-02T24:00Z", "which has hour 24: hours run from 00 to 23"),
+        ("2026-03-02T14:60Z", "which has minute 60: minutes run from 00 to 59"),
+        ("2026-03-02T14:05:60Z", "which has second 60: seconds run from 00 to 59"),
+        ("2026-03-02T14:05+24:00", "which has the offset +24:00: no place is that far from UTC"),
+        ("2026-03-02T14:05+01:60", "which has the offset +01:60: no place is that far from UTC"),
+        ("2026-03-02T14:05", "which has no offset from UTC, so the moment is unknown"),
+        ("2026-03-02", "which has a date but no time"),
+        ("2026-03-02 14:05+01:00", "which has a space between the date and the time"),
+        ("2026-13-02T14:05Z", "which has month 13: months run from 01 to 12"),
+        ("2026-04-31T14:05Z", "which has day 31: April 2026 has 30 days"),
+        ("2026-03-02T14h05Z", "which is not written as YYYY-MM-DDTHH:MM with its offset"),
+    ],
+)
+def test_a_datetime_mistake_names_the_wrong_part(text, mistake):
+    found = datetime_mistake(text)
+    assert (found and found[0]) == mistake
+    assert (parse_datetime(text) is None) == (mistake is not None)
+
+
+def test_a_datetime_mistake_says_how_to_mend_it():
+    assert (
+        datetime_mistake("2026-03-02")[1] == "add the time and its offset: 2026-03-02T14:05+01:00"
+    )
+    assert datetime_mistake("2026-13-02T14:05Z")[1] == (
+        "correct the month, the middle part of YYYY-MM-DDTHH:MM"
+    )
+    assert datetime_mistake("2026-03-02T14:05")[1].startswith("add the offset at the end")
+    assert datetime_mistake("2026-03-02T25:05Z")[1] == "correct the hour"

@@ -12,7 +12,6 @@ environment (:mod:`anchor_sop.store`) and shown in a header card::
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import ClassVar
 
@@ -27,8 +26,6 @@ from .model import DOC_OWNER, DOC_REVIEWED, DOC_STATUS, PREFIX_REGEX, STATUSES
 from .render import state_badge
 from .store import DocumentRecord, all_documents, doc_store
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 METADATA_OPTIONS = {
     "owner": directives.unchanged,
     "last-reviewed": directives.unchanged,
@@ -38,19 +35,12 @@ METADATA_OPTIONS = {
 
 
 def parse_date(text: str, location, what: str) -> date | None:
-    """An ISO 8601 date (YYYY-MM-DD), or None after reporting why it is not one."""
-    try:
-        if not ISO_DATE.match(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        report(
-            location,
-            "bad_date",
-            f"The {what} {text!r} is not a date in ISO 8601 form",
-            "write it as YYYY-MM-DD, e.g. 2026-04-04",
-        )
+    """An ISO 8601 date (YYYY-MM-DD), or None after reporting what is wrong with it:
+    its form, its month or its day."""
+    if mistake := clock.date_mistake(text):
+        report(location, "bad_date", f"The {what} is {text!r}, {mistake[0]}", mistake[1])
         return None
+    return date.fromisoformat(text)
 
 
 def document_fields(record: DocumentRecord | None) -> dict[str, str]:

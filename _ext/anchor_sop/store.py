@@ -169,6 +169,9 @@ class DocStore:
     lines: dict[str, int] = field(default_factory=dict)
     #: Where each need's links are written: need ID -> link name -> line.
     link_lines: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The rules of the page written outside a policy's rules (reported as such, so
+    #: not again as coverage gaps), by ID, or title where they have none.
+    misplaced_rules: set[str] = field(default_factory=set)
     #: The IDs sphinx-needs refused as already taken, with their lines.
     duplicates: list[tuple[str, int]] = field(default_factory=list)
 

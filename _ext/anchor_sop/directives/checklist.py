@@ -41,8 +41,11 @@ from ..store import doc_store, records_of
 
 #: ``env.temp_data`` key of the checklist whose items are being read.
 CURRENT_CHECKLIST = "anchor_sop_checklist"
-#: The page's last checklist so far: its title and the colons of its fence.
+#: The page's last checklist so far: its title, the colons of its fence, its line.
 LAST_CHECKLIST = "anchor_sop_last_checklist"
+#: The first item of that checklist fenced with as many colons as the checklist or
+#: more, whose closing fence then closes the checklist: (line, ID or title, colons).
+LONG_ITEM_FENCE = "anchor_sop_long_item_fence"
 #: Set once a page's items were reported for standing outside every checklist.
 OUTSIDE_REPORTED = "anchor_sop_outside_reported"
 
@@ -85,7 +88,8 @@ class ChecklistDirective(DocumentDirective):
         checklist += self.header(record)
 
         self.env.temp_data[CURRENT_CHECKLIST] = record
-        self.env.temp_data[LAST_CHECKLIST] = (title, fence_colons(self))
+        self.env.temp_data[LAST_CHECKLIST] = (title, fence_colons(self), self.lineno)
+        self.env.temp_data.pop(LONG_ITEM_FENCE, None)
         try:
             parsed = nodes.Element()
             self.state.nested_parse(self.content, self.content_offset, parsed)
@@ -142,16 +146,31 @@ class ItemDirective(SphinxDirective):
     }
 
     def _report_outside(self, name: str) -> None:
+        """Report the first item outside every checklist; where a fence closed the
+        checklist before it, at that fence, which is the mistake."""
         last = self.env.temp_data.get(LAST_CHECKLIST)
-        colons = fence_colons(self)
-        if last is not None and colons and colons >= last[1]:
-            title, outer = last
+        long_item = self.env.temp_data.get(LONG_ITEM_FENCE)
+        if last is not None and long_item is not None and last[1] > 3:
+            title, outer, _line = last
+            lineno, cause, colons = long_item
             report(
-                (self.env.docname, self.lineno),
+                (self.env.docname, lineno),
                 "item_outside_checklist",
-                f"The item {name!r} is outside the checklist {title!r}: the checklist's fence "
-                f"({':' * outer}) has no more colons than its items' ({':' * colons}), so the "
-                "first item's closing fence closed the checklist",
+                f"The item {cause!r} is fenced with {':' * colons}, as many colons as its "
+                f"checklist {title!r} or more, so its closing fence closed the checklist, and "
+                f"the items after it, from {name!r}, are outside",
+                f"open and close the item {cause!r} with {':' * (outer - 1)}, fewer colons "
+                "than the checklist",
+            )
+        elif last is not None and long_item is not None:
+            title, outer, lineno = last
+            colons = long_item[2]
+            report(
+                (self.env.docname, lineno),
+                "item_outside_checklist",
+                f"The checklist {title!r} is fenced with {':' * outer}, no more colons than "
+                f"its items ({':' * colons}), so its first item's closing fence closed it, "
+                f"and the items after that one, from {name!r}, are outside",
                 f"open and close the checklist with {':' * (colons + 1)}, one colon more than "
                 "its items",
             )
@@ -167,6 +186,11 @@ class ItemDirective(SphinxDirective):
         title = self.arguments[0]
         need_id = self.options.get("id", "").strip()
         checklist = self.env.temp_data.get(CURRENT_CHECKLIST)
+        last = self.env.temp_data.get(LAST_CHECKLIST)
+        if checklist is not None and fence_colons(self) >= last[1]:
+            self.env.temp_data.setdefault(
+                LONG_ITEM_FENCE, (self.lineno, need_id or title, fence_colons(self))
+            )
         if checklist is None and not self.env.temp_data.get(OUTSIDE_REPORTED):
             # one mistake, one warning: the first item outside stands for the others
             self.env.temp_data[OUTSIDE_REPORTED] = True

@@ -33,16 +33,18 @@ from ..model import (
     RULE,
     VERIFIES,
     backlink,
+    id_number,
 )
 from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..pages import PAGE_SECTIONS
 from ..render import need_body, need_title, permalink, placeholder
 from ..store import EVIDENCE as EVIDENCE_SHOWN
 from ..store import doc_store, records_of, records_with_named
 
 #: ``env.temp_data`` key of the policy of the page being read.
 CURRENT_POLICY = "anchor_sop_policy"
-#: Set once a page's rule was reported for coming before any policy.
-NO_POLICY_REPORTED = "anchor_sop_no_policy_reported"
+#: The rules of the page being read: (line, ID or title, whether a policy came before).
+RULES_OF_PAGE = "anchor_sop_rules_of_page"
 
 
 class PolicyDirective(DocumentDirective):
@@ -86,16 +88,10 @@ class RuleDirective(SphinxDirective):
         title = self.arguments[0]
         need_id = self.options.get("id", "").strip()
         policy = self.env.temp_data.get(CURRENT_POLICY)
-        # one mistake, one warning: the page's first rule stands for all of them
-        if policy is None and not self.env.temp_data.get(NO_POLICY_REPORTED):
-            self.env.temp_data[NO_POLICY_REPORTED] = True
-            report(
-                location,
-                "rule_outside_policy",
-                f"The rule {need_id or title!r} comes before any policy on the page "
-                "(and so does every rule after it)",
-                "put the page's policy directive above its rules",
-            )
+        # where the rule stands is checked once the page is read (check_rule_places)
+        self.env.temp_data.setdefault(RULES_OF_PAGE, []).append(
+            (self.lineno, need_id or title, policy is not None)
+        )
         if not self.content:
             report(
                 location,
@@ -206,6 +202,63 @@ def records_followed(kind: str | None) -> frozenset[str]:
     return FOLLOWED_BY_EVERY_RULE | records_with_named(kind)
 
 
+def _top_section(node: nodes.Node | None) -> str | None:
+    """The title of the page's section (a ``##`` heading) that ``node`` is in."""
+    titles = []
+    while node is not None:
+        if isinstance(node, nodes.section) and node.children:
+            titles.append(node[0].astext())
+        node = node.parent
+    return titles[-2] if len(titles) >= 2 else None
+
+
+def check_rule_places(app: Sphinx, doctree: nodes.document) -> None:
+    """At ``doctree-read``: the page's rules stand after its policy directive, in its
+    Policy section (or the source document's own sections). Each way a page gets
+    this wrong is one warning, at the first rule concerned; those rules are not
+    reported again as coverage gaps."""
+    env = app.env
+    rules = env.temp_data.get(RULES_OF_PAGE)
+    if not rules:
+        return
+    store = doc_store(env, env.docname)
+    before = [(line, label) for line, label, after_policy in rules if not after_policy]
+    if before:
+        store.misplaced_rules.update(label for _line, label in before)
+        lineno, label = before[0]
+        more = " (and so does every rule after it)" if len(before) > 1 else ""
+        if any(document.kind == "policy" for document in store.documents):
+            problem = f"The rule {label!r} comes before the page's policy directive{more}"
+            fix = "move the policy directive up, right under the page's title"
+        else:
+            problem = f"The rule {label!r} is on a page with no policy{more}"
+            prefix = id_number(label)
+            fix = "move it into the Policy section of " + (
+                f"the policy whose ID prefix is {prefix[0]}" if prefix else "its policy's page"
+            )
+        report((env.docname, lineno), "rule_outside_policy", problem, fix)
+    sections = {
+        container.line: _top_section(container)
+        for container in doctree.findall(nodes.container)
+        if "anchor-rule" in container["classes"]
+    }
+    reported: set[str] = set()
+    for lineno, label, after_policy in rules:
+        section = sections.get(lineno)
+        if not after_policy or section not in PAGE_SECTIONS["policy"]:
+            continue
+        store.misplaced_rules.add(label)
+        if section not in reported:  # the section's first rule stands for the others
+            reported.add(section)
+            report(
+                (env.docname, lineno),
+                "rule_outside_policy",
+                f"The rule {label!r} is in the {section} section; a policy's rules are in "
+                "its Policy section",
+                f"move it, and any other rule of the {section} section, into the Policy section",
+            )
+
+
 class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
     """Placeholder for how the rule ``need_id`` operates (evidence/views.py)."""
 
@@ -213,3 +266,4 @@ class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node
 def setup_policy(app: Sphinx) -> None:
     app.add_directive("policy", PolicyDirective)
     replace_need_directive(app, RULE, RuleDirective)
+    app.connect("doctree-read", check_rule_places)

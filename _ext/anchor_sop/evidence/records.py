@@ -32,6 +32,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from .. import clock
 from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
 from ..needs_model import check_need_id, create_need, replace_need_directive
@@ -63,7 +64,6 @@ from .kinds import (
 from .place import place_command
 
 #: A date and time with its offset: 2026-03-02T14:05+01:00 (seconds optional; Z for UTC).
-ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})$")
 #: ``env.temp_data`` key: the record of the page being read.
 CURRENT_RECORD = "anchor_sop_record"
 
@@ -74,12 +74,12 @@ class record_context(nodes.General, nodes.Element):  # noqa: N801 (docutils node
 
 def parse_datetime(text: str) -> datetime | None:
     """An ISO 8601 date and time with its offset, else ``None``."""
-    if not ISO_DATETIME.match(text):
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    return None if clock.datetime_mistake(text) else datetime.fromisoformat(text)
+
+
+def field_of(spec: Field, record_id: str) -> str:
+    """A field as a message names it: by the label its page shows."""
+    return f"field '{spec.heading}' of {record_id}"
 
 
 def check_value(location, record_id: str, spec: Field, value: str, config) -> bool:
@@ -93,23 +93,22 @@ def check_value(location, record_id: str, spec: Field, value: str, config) -> bo
         report(
             location,
             "record_value",
-            f"The {spec.heading.lower()} of {record_id} {'are' if spec.many else 'is'} "
-            f"{value!r}, and {wrong[0] if wrong else value!r} is not one of {listed}",
+            f"The {field_of(spec, record_id)} is {value!r}, "
+            + (f"and {wrong[0]!r}" if spec.many and wrong else "which")
+            + f" is not one of {listed}",
             ("write one or more of them, separated by commas, of" if spec.many else "write one of")
             + f" {listed}"
             + (f" (or '{UNKNOWN}', shown as a known gap)" if spec.may_be_unknown else ""),
         )
         return False
     if spec.type == DATE:
-        return parse_date(value, location, f"{spec.heading.lower()} of {record_id}") is not None
-    if spec.type == DATETIME and parse_datetime(value) is None:
+        return parse_date(value, location, field_of(spec, record_id)) is not None
+    if spec.type == DATETIME and (mistake := clock.datetime_mistake(value)):
         report(
             location,
             "record_datetime",
-            f"The {spec.heading.lower()} of {record_id} {value!r} is not a date and time "
-            "in ISO 8601 form with its offset",
-            "write it as YYYY-MM-DDTHH:MM with the offset from UTC, e.g. "
-            "2026-03-02T14:05+01:00 (or Z for UTC)",
+            f"The {field_of(spec, record_id)} is {value!r}, {mistake[0]}",
+            mistake[1],
         )
         return False
     return True
@@ -296,18 +295,20 @@ def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict
             required = written is not None and ("*" in when or written in when)
         if value is None or value == "":
             if required:
-                why = (
-                    f" (required when {spec.required_when[0]} is "
-                    f"{' or '.join(spec.required_when[1])})"
-                    if spec.required_when and "*" not in spec.required_when[1]
-                    else f" (required with :{spec.required_when[0]}:)"
-                    if spec.required_when
-                    else ""
-                )
+                why = ""
+                if spec.required_when:
+                    other, when = spec.required_when
+                    label = kind.fields_by_name[other].heading
+                    why = (
+                        f", which it needs with a '{label}'"
+                        if "*" in when
+                        else f", which it needs when its '{label}' is {' or '.join(when)}"
+                    )
                 report(
                     (directive.env.docname, directive.lineno),
                     "record_field",
-                    f"The {kind.title.lower()} {need_id} has no ':{spec.name}:'{why}",
+                    f"The {kind.title.lower()} {need_id} has no '{spec.heading}' "
+                    f"(:{spec.name}:){why}",
                     f"add ':{spec.name}:' ({_describe(spec, directive.env.config)})",
                 )
             values.pop(spec.name, None)

@@ -243,8 +243,14 @@ def _check(app: Sphinx, _builder=None) -> None:
     needs = get_needs_view(app)
     meant = check_links(app.env, needs)
     if app.config.anchor_coverage_gate:
-        # a gap a mistyped link explains is reported as that link's mistake
-        for rule in (rule for rule in result.gaps if rule["id"] not in meant):
+        # a gap a mistyped link explains is reported as that link's mistake, a rule
+        # outside its policy's rules as that mistake
+        for rule in (
+            rule
+            for rule in result.gaps
+            if rule["id"] not in meant
+            and rule["id"] not in doc_store(app.env, rule["docname"]).misplaced_rules
+        ):
             report(
                 (rule["docname"], rule["lineno"]),
                 "coverage_gap",
