@@ -190,6 +190,14 @@ def test_pdf_has_a_cover_and_a_page_per_document(site_packs):
         assert any(texts[n].startswith(title) for n in pages), (title, texts[pages[0]][:80])
 
 
+def test_pdf_says_nothing_only_a_screen_can_do(site_packs):
+    pack, _ = site_packs
+    text = " ".join(_page_texts(pack.pdf())).lower()
+    assert "rules)" in text  # the matrix's policy headings are there
+    for screen_only in ("filter", "column heading", "to sort", "download the record"):
+        assert screen_only not in text, screen_only
+
+
 def test_pdf_links_stay_inside_the_pdf_and_resolve(site_packs):
     pack, _ = site_packs
     reader = pack.pdf()

@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from test_foundation import SPEC_SECTIONS
 
-from conftest import site_pages
+from conftest import REPO, site_pages
 
 CSP_RECORDER = """
 window.__cspViolations = [];
@@ -159,61 +159,123 @@ def test_checklist_ticks_by_mouse_and_keyboard_persist_and_reset(server, page):
     assert page.locator("input.anchor-check-input:checked").count() == 0
 
 
-def test_matrix_filters_and_sorts(server, page):
+def test_matrix_is_grouped_by_policy_filtered_as_one_and_sorted_per_policy(server, page):
     page.goto(f"{server}/traceability/matrix.html")
+    parts = page.locator(".anchor-table-group-part")
+    assert parts.count() > 10
+    headings = parts.locator("p.rubric").all_inner_texts()
+    # the policy's rules as its page writes them
+    written = (REPO / "source/backup-and-restore/backup-policy.md").read_text().count("{rule}")
+    assert f"Backup Policy ({written} rules)" in headings
+    # a jump link per policy, to its heading
+    jumps = page.locator(".anchor-jump a")
+    assert jumps.count() == parts.count()
+    assert page.locator("#matrix-backup-policy").inner_text() == (
+        f"Backup Policy ({written} rules)"
+    )
+    last = parts.last.locator("p.rubric")
+    assert last.bounding_box()["y"] > 2000  # far down the page
+    jumps.last.click()
+    assert page.url.endswith("#" + last.get_attribute("id"))
+    # scrolled to it (smoothly: furo's scroll-behavior)
+    last.evaluate(
+        "e => new Promise(done => { const check = () => { const y = "
+        "e.getBoundingClientRect().top; y >= 0 && y < 200 ? done() : setTimeout(check, 50); }; "
+        "check(); })"
+    )
+
     rows = page.locator("table.anchor-trace-matrix tbody tr")
     total = rows.count()
     assert total > 50
-    page.get_by_label("Filter the rows of the table below").fill("backup")
+    page.get_by_label("Filter the rows of the tables below").fill("restore")
     visible = page.locator("table.anchor-trace-matrix tbody tr:visible")
     assert 0 < visible.count() < total
-    assert all("backup" in text.lower() for text in visible.all_inner_texts())
+    assert all("restore" in text.lower() for text in visible.all_inner_texts())
     assert page.locator(".anchor-filter-count").inner_text() == f"{visible.count()} of {total} rows"
+    # a policy none of whose rows match is hidden, heading and all
+    shown = parts.filter(has=page.locator("tbody tr:visible"))
+    assert 0 < page.locator(".anchor-table-group-part:visible").count() == shown.count()
+    assert page.locator(".anchor-table-group-part:visible").count() < parts.count()
 
-    page.get_by_label("Filter the rows of the table below").fill("")
-    ids = page.locator("table.anchor-trace-matrix tbody tr td:nth-child(2)")
-    sort_by_rule = page.get_by_role("button", name="Rule")
+    page.get_by_label("Filter the rows of the tables below").fill("")
+    assert page.locator(".anchor-table-group-part:visible").count() == parts.count()
+    first = parts.first
+    ids = first.locator("tbody tr td:nth-child(2)")
+    sort_by_rule = first.get_by_role("button", name="Rule")
     sort_by_rule.click()
     assert ids.all_inner_texts() == sorted(
         ids.all_inner_texts(), key=lambda i: (i.split("-")[0], int(i.split("-")[1]))
     )
-    assert page.locator("th", has=sort_by_rule).get_attribute("aria-sort") == "ascending"
+    sorted_by = first.locator("th[aria-sort]")
+    assert sorted_by.inner_text() == "Rule"
+    assert sorted_by.get_attribute("aria-sort") == "ascending"
     sort_by_rule.click()
     assert ids.all_inner_texts()[0] > ids.all_inner_texts()[-1]
 
 
+CHART_TEXT_SIZES = """() => Array.from(document.querySelectorAll("svg.anchor-chart text"), (text) =>
+    parseFloat(getComputedStyle(text).fontSize) * text.ownerSVGElement.getScreenCTM().a)"""
+
+
+@pytest.mark.parametrize("width", [400, 1400])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_on_a_phone_wide_tables_read_as_cards_and_others_scroll(browser, server, scheme):
-    context = browser.new_context(viewport={"width": 400, "height": 740}, color_scheme=scheme)
+def test_no_page_is_wider_than_the_screen_and_chart_text_stays_readable(
+    browser, site, server, width, scheme
+):
+    context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    page = context.new_page()
+    too_wide, small_text, unreachable, charts = {}, {}, {}, 0
+    for path in site_pages(site):
+        if path in ("permalink.html", "index.html"):
+            continue  # redirect helpers
+        page.goto(f"{server}/{path}")
+        if (scroll := page.evaluate("document.documentElement.scrollWidth")) > width:
+            too_wide[path] = scroll
+        sizes = page.evaluate(CHART_TEXT_SIZES)
+        charts += bool(sizes)
+        if sizes and min(sizes) < 11:
+            small_text[path] = min(sizes)
+        # what is wider than its box scrolls inside it, and takes focus to do so
+        stuck = page.evaluate(
+            """() => Array.from(document.querySelectorAll(".table-wrapper, pre, figure"))
+            .filter((box) => box.scrollWidth > box.clientWidth && box.tabIndex < 0)
+            .map((box) => box.className)"""
+        )
+        if stuck:
+            unreachable[path] = stuck
+    theme = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    context.close()
+    assert (too_wide, small_text, unreachable) == ({}, {}, {})
+    assert charts >= 2  # the review status and the findings pages draw charts
+    assert (theme == "rgb(255, 255, 255)") == (scheme == "light")
+
+
+def test_on_a_phone_every_table_reads_as_cards(browser, server):
+    context = browser.new_context(viewport={"width": 400, "height": 740})
     page = context.new_page()
     for path, table in (
         ("traceability/matrix.html", "table.anchor-trace-matrix"),
         ("client-onboarding/managed-systems.html", "table.anchor-register"),
+        ("production-ownership/production-ownership-policy.html", "table.anchor-matrix-table"),
+        ("monitoring-and-alerting/alert-severity-matrix.html", "article table"),
     ):
         page.goto(f"{server}/{path}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
         row = page.locator(f"{table} tbody tr").first
         assert row.evaluate("r => getComputedStyle(r).display") == "block", path
         box = row.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 400, path
         # each cell says its column; the header row is there for screen readers only
-        labels = row.locator("td").evaluate_all("cells => cells.map(c => c.dataset.label)")
-        headers = page.locator(f"{table} thead th").all_text_contents()
-        assert labels == [h.strip() for h in headers], path
-        label = row.locator("td").first.evaluate("c => getComputedStyle(c, '::before').content")
+        cells = row.locator("td, th")
+        labels = cells.evaluate_all("cells => cells.map(c => c.dataset.label)")
+        headers = page.locator(f"{table} thead th").first.locator("xpath=..").locator("th")
+        assert labels == [h.strip() for h in headers.all_text_contents()], path
+        label = cells.first.evaluate("c => getComputedStyle(c, '::before').content")
         assert label == f'"{labels[0]}: "', path
-        assert page.locator(f"{table} thead").bounding_box()["height"] <= 1, path
-    for path in (
-        "production-ownership/production-ownership-policy.html",
-        "monitoring-and-alerting/alert-severity-matrix.html",
-    ):
-        page.goto(f"{server}/{path}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 400, path
-        wrapper = page.locator(".table-wrapper").first
-        assert wrapper.evaluate("w => getComputedStyle(w).overflowX") == "auto"
-        assert wrapper.evaluate("w => w.scrollWidth > w.clientWidth"), path
-    theme = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert (theme == "rgb(255, 255, 255)") == (scheme == "light")
+        assert page.locator(f"{table} thead").first.bounding_box()["height"] <= 1, path
+    # the same tables are tables at desktop width
+    page.set_viewport_size({"width": 1400, "height": 900})
+    row = page.locator("article table tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "table-row"
     context.close()
 
 

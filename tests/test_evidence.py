@@ -9,6 +9,7 @@ import json
 import shutil
 
 import pytest
+from bs4 import BeautifulSoup
 
 from conftest import readme_snippets, warnings_of, write_pages
 
@@ -692,6 +693,26 @@ def test_an_added_record_reaches_the_register_the_system_page_and_the_rules(
     assert "latest 2026-06-01" in policy
     assert "2026-06-01" in (again.outdir / "trace.html").read_text()
     shutil.rmtree(srcdir)
+
+
+def test_a_register_counts_each_records_findings_and_links_to_them(evidence_build, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", "2026-07-20")  # RT-001 is due since 2 June
+    app = evidence_build({})
+    about_system = [row for row in findings(app) if row[3] == "SYS-01"]
+    assert about_system  # the overdue restore test at least
+    soup = BeautifulSoup((app.outdir / "registers.html").read_text(), "html.parser")
+    systems = soup.select("table.anchor-register-managed-system tbody tr")
+    cell = systems[0].find_all("td")[-1]
+    count = len(about_system)
+    assert cell.get_text(" ", strip=True) == f"{count} finding{'' if count == 1 else 's'}"
+    assert cell.a["href"] == "records/systems/SYS-01.html#findings-of-sys-01"
+    page = BeautifulSoup((app.outdir / "records/systems/SYS-01.html").read_text(), "html.parser")
+    heading = page.find(id="findings-of-sys-01")
+    assert heading is not None and heading.get_text() == "Findings"
+    # the restore test itself has no finding of its own: none, and no link
+    tests = soup.select("table.anchor-register-restore-test tbody tr")
+    assert tests[0].find_all("td")[-1].get_text(strip=True) == "none"
+    assert tests[0].find_all("td")[-1].a is None
 
 
 def test_a_hostile_note_is_data_and_escaped(evidence_build):

@@ -279,6 +279,15 @@ def test_the_preview_shows_each_warning_on_its_page_and_a_count_elsewhere(build,
         assert "src/policy.md:6" in text
         assert "which is not written as YYYY-MM-DD" in text
         assert "Fix: write it as YYYY-MM-DD" in text
+        # the banner leaves furo's theme toggle free, on a phone and a desk
+        for width in (400, 1400):
+            page.set_viewport_size({"width": width, "height": 800})
+            toggle = page.locator(".theme-toggle:visible").first.bounding_box()
+            box = banner.bounding_box()
+            assert toggle["y"] + toggle["height"] <= box["y"] or (
+                box["y"] + box["height"] <= toggle["y"]
+            ), width
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.goto(f"{address}/other.html")
         expect(page.locator(".anchor-preview-warnings")).to_contain_text(
             "1 warning in the last rebuild, none on this page."

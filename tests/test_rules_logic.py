@@ -344,20 +344,24 @@ NO_PASS = "no restore test meeting 'result is pass'"
     [
         # accepted 2026-01-05: the first test is due by 2026-04-05, on that day too
         ([], "2026-04-05", []),
-        ([], "2026-04-06", [f"2026-04-05 {NO_PASS} recorded for SYS-01 (SYS-01)"]),
+        (
+            [],
+            "2026-04-06",
+            [f"2026-04-05 {NO_PASS} recorded for SYS-01 (SYS-01): due by 2026-04-05, 1 day late"],
+        ),
         ([("RT-001", "2026-04-05")], "2026-07-05", []),
         (
             [("RT-001", "2026-04-05")],
             "2026-07-06",
             ["2026-07-05 no restore test meeting 'result is pass' between 2026-04-05 and "
-             "2026-07-06 for SYS-01 (SYS-01) (due by 2026-07-05)"],
+             "2026-07-06 for SYS-01 (SYS-01): due by 2026-07-05, 1 day late"],
         ),
         # a failed test does not count
         (
             [("RT-001", "2026-03-01"), ("RT-002", "2026-04-05", "fail")],
             "2026-06-02",
             ["2026-06-01 no restore test meeting 'result is pass' between 2026-03-01 and "
-             "2026-06-02 for SYS-01 (SYS-01) (due by 2026-06-01)"],
+             "2026-06-02 for SYS-01 (SYS-01): due by 2026-06-01, 1 day late"],
         ),
     ],
 )  # fmt: skip
@@ -375,7 +379,8 @@ def test_only_a_managed_system_is_due_and_each_on_its_own():
     ]
     found = findings_of(QUARTERLY, "restore-test", *records, today="2026-04-30")
     assert found == [
-        "2026-04-05 no restore test meeting 'result is pass' recorded for SYS-01 (SYS-01)"
+        "2026-04-05 no restore test meeting 'result is pass' recorded for SYS-01 (SYS-01): "
+        "due by 2026-04-05, 25 days late"
     ]
 
 
@@ -386,7 +391,8 @@ def test_every_n_without_a_system_counts_from_the_first_record():
     ]
     assert findings_of("every 1 weeks", "security-review", *reviews, today="2026-01-19") == []
     assert findings_of("every 1 weeks", "security-review", *reviews, today="2026-01-20") == [
-        "2026-01-19 no security review between 2026-01-12 and 2026-01-20 (due by 2026-01-19)"
+        "2026-01-19 no security review between 2026-01-12 and 2026-01-20: due by 2026-01-19, "
+        "1 day late"
     ]
     assert findings_of("every 1 weeks", "security-review", today="2026-01-20") == [
         "2026-01-20 no security review recorded"
@@ -497,7 +503,7 @@ def run(need_id: str, run_at: str, *results: str) -> Record:
 ONE_BEFORE = "all items done; one per system before accepted-on"
 NO_RUN_BEFORE = (
     "2026-01-05 SYS-01 (SYS-01) has no checklist run meeting 'all items done' before its "
-    "accepted-on (2026-01-05)"
+    "'Accepted on' date, 2026-01-05"
 )
 
 
@@ -550,15 +556,25 @@ def test_a_finding_names_its_record_and_system():
     assert (between.record_id, between.system_id, between.day) == ("", "SYS-01", date(2026, 5, 1))
 
 
+def test_a_missing_record_names_the_checklist_it_is_a_run_of():
+    evidence = "checklist-run where checklist is HAC"
+    other = run("RUN-001", "2026-01-04T10:00+01:00", "done", "done")  # a run of HOC
+    assert findings_of(ONE_BEFORE, evidence, system(), other, today="2026-05-01") == [
+        "2026-01-05 SYS-01 (SYS-01) has no checklist run with Checklist HAC meeting 'all items "
+        "done' before its 'Accepted on' date, 2026-01-05"
+    ]
+
+
 def test_each_managed_system_gets_its_own_finding():
     two = [system("SYS-01"), system("SYS-02")]
     assert findings_of(QUARTERLY, "restore-test", *two, today="2026-05-01") == [
-        f"2026-04-05 no restore test meeting 'result is pass' recorded for {s} ({s})"
+        f"2026-04-05 no restore test meeting 'result is pass' recorded for {s} ({s}): due by "
+        "2026-04-05, 26 days late"
         for s in ("SYS-01", "SYS-02")
     ]
     assert findings_of(ONE_BEFORE, "checklist-run", *two, today="2026-05-01") == [
         f"2026-01-05 {s} ({s}) has no checklist run meeting 'all items done' before its "
-        "accepted-on (2026-01-05)"
+        "'Accepted on' date, 2026-01-05"
         for s in ("SYS-01", "SYS-02")
     ]
     gaps = [
@@ -580,7 +596,7 @@ def test_the_first_record_is_due_from_the_systems_acceptance():
     late_first = [system(), restore("RT-001", "2026-05-01")]
     assert findings_of(QUARTERLY, "restore-test", *late_first, today="2026-05-02") == [
         "2026-04-05 no restore test meeting 'result is pass' between 2026-01-05 and "
-        "2026-05-01 for SYS-01 (SYS-01) (due by 2026-04-05)"
+        "2026-05-01 for SYS-01 (SYS-01): due by 2026-04-05, 26 days late"
     ]
 
 
@@ -592,7 +608,7 @@ def test_the_conditions_a_recurring_record_meets_are_named_and_all_apply():
     )  # fmt: skip
     assert findings_of(requires, "restore-test", system(), unverified, today="2026-04-06") == [
         "2026-04-05 no restore test meeting 'result is pass; integrity-verified is yes' "
-        "recorded for SYS-01 (SYS-01)"
+        "recorded for SYS-01 (SYS-01): due by 2026-04-05, 1 day late"
     ]
     # a moment-based condition decides whether a record counts, too
     late = change("CR-001", type="normal", documented="2026-03-05T10:00+01:00")
@@ -766,5 +782,9 @@ def test_a_datetime_mistake_says_how_to_mend_it():
     assert datetime_mistake("2026-13-02T14:05Z")[1] == (
         "correct the month, the middle part of YYYY-MM-DDTHH:MM"
     )
-    assert datetime_mistake("2026-03-02T14:05")[1].startswith("add the offset at the end")
+    assert datetime_mistake("2026-03-02T14:05")[1] == (
+        "add the offset at the end, e.g. +01:00 for Central European Time (or Z for UTC)"
+    )
     assert datetime_mistake("2026-03-02T25:05Z")[1] == "correct the hour"
+    assert datetime_mistake("2026-03-02 14:05Z")[1] == "write T in place of the space"
+    assert datetime_mistake("2026-03-02T14:05+25:00")[1] == "correct it"

@@ -171,7 +171,8 @@ def test_summary_figures(project):
         "Rules with findings": "0",
         "Rules with no records yet": "3",
         "Findings": "0",
-        "Records (examples not counted)": "0",
+        "Managed systems registered": "0",
+        "Operating records (examples not counted)": "0",
         "Gaps (rules not yet verified)": "1",
         "Rules not verifiable": "1",
         "Checklist items in force": "3",
@@ -388,4 +389,12 @@ def test_summary_links_the_exports(project):
     app = project(anchor_coverage_gate=False)
     soup = BeautifulSoup((app.outdir / "view_summary.html").read_text(), "html.parser")
     hrefs = {a["href"] for a in soup.select("article a")}
-    assert {"traceability.xlsx", "traceability.csv", "needs.json"} <= hrefs
+    written = {
+        path.name
+        for path in app.outdir.iterdir()
+        if path.suffix in (".csv", ".xlsx") or path.name in ("needs.json", "exports.json")
+    }
+    assert {"findings.csv", "review-status.csv", "traceability.xlsx", "needs.json"} <= written
+    assert written <= hrefs  # every file beside the pages is linked
+    exports = next(p for p in soup.select("p") if p.get_text().startswith("Exports: "))
+    assert "findings as CSV" in exports.get_text()

@@ -83,7 +83,7 @@ def datetime_mistake(text: str) -> tuple[str, str] | None:  # noqa: PLR0911 (one
     parts = DATETIME_PARTS.match(text)
     if DATE_PARTS.match(text):
         return "which has a date but no time", f"add the time and its offset: {text}T14:05+01:00"
-    if not parts and DATETIME_PARTS.match(text.replace(" ", "T", 1)):
+    if not parts and DATETIME_PARTS.match(text.replace(" ", "T")):
         return "which has a space between the date and the time", "write T in place of the space"
     if not parts:
         return "which is not written as YYYY-MM-DDTHH:MM with its offset", DATETIME_FORM

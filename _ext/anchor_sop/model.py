@@ -23,6 +23,12 @@ ID_EXAMPLE = "BKP-03"
 NOX = "python3 noxw.py"
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """A count as a sentence says it: "no findings", "1 finding", "3 findings"."""
+    plural = plural or f"{noun}s"
+    return f"no {plural}" if number == 0 else f"{number} {noun if number == 1 else plural}"
+
+
 def nox_command(session: str, arguments: str = "") -> str:
     """The command that runs ``session`` (with ``arguments`` after ``--``)."""
     return f"{NOX} -s {session}" + (f" -- {arguments}" if arguments else "")

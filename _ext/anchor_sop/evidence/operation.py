@@ -30,7 +30,7 @@ from sphinx.errors import SphinxError
 
 from .. import clock
 from ..diagnostics import report
-from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES
+from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES, counted
 from ..store import Record, all_records, stores
 from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
 from .records import parse_datetime
@@ -312,7 +312,11 @@ def operate(records: Records, rule_id: str, requirement: Requirement, today: dat
             if (why := _fails(records, record, c, today))
         ]
     counting = [r for r in population if not any(_fails(records, r, c, today) for c in per_record)]
-    what = KINDS[requirement.kind].title.lower()
+    kind = KINDS[requirement.kind]
+    what = kind.title.lower() + "".join(
+        f" with {kind.fields_by_name[name].heading} {' or '.join(values)}"
+        for name, values in requirement.where
+    )
     if per_record:
         what += " meeting '" + "; ".join(c.text for c in per_record) + "'"
     return population, _recurrence(records, rule_id, what, recurrence, counting, today)
@@ -343,7 +347,8 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
                 and (limit is None or not later_than(records.date_of(r), limit))
             ]
             if not ok:
-                when = f" before its {c.other} ({limit.isoformat()})" if limit else ""
+                label = MANAGED_SYSTEM_KIND.fields_by_name[c.other].heading
+                when = f" before its '{label}' date, {limit.isoformat()}" if limit else ""
                 findings.append(
                     Finding(
                         rule_id,
@@ -365,7 +370,9 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
                         rule_id,
                         "",
                         system_id,
-                        f"no {what} recorded" + (f" for {name}" if system_id else ""),
+                        f"no {what} recorded"
+                        + (f" for {name}" if system_id else "")
+                        + (f": due by {due.isoformat()}, {_late(due, today)}" if due else ""),
                         due or today,
                     )
                 )
@@ -382,11 +389,16 @@ def _recurrence(records: Records, rule_id, what, c: Condition, counting, today: 
                         f"no {what} between {before.isoformat()} and "
                         f"{until.isoformat()}"
                         + (f" for {name}" if system_id else "")
-                        + f" (due by {due.isoformat()})",
+                        + f": due by {due.isoformat()}, {_late(due, until)}",
                         due,
                     )
                 )
     return findings
+
+
+def _late(due: date, day: date) -> str:
+    """How late ``day`` is for what was due by ``due``."""
+    return counted((day - due).days, "day") + " late"
 
 
 def _checklist_operation(records: Records, rule_id: str, item_ids: list[str], today: date):
@@ -467,7 +479,8 @@ def enforce(app: Sphinx, operation: OperationReport, needs) -> None:
         )
     if mode == "fail":
         raise EvidenceError(
-            f"{len(operation.findings)} finding(s), listed above. The release setting "
+            f"{counted(len(operation.findings), 'finding').capitalize()}, listed above. The "
+            "release setting "
             "(anchor_evidence_enforcement = 'fail') stops the build."
         )
 

@@ -26,9 +26,10 @@ from ..charts import grid_chart
 from ..diagnostics import report
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
-from ..model import FINDINGS_CSV, POPULATION_CSV
+from ..model import FINDINGS_CSV, POPULATION_CSV, STATE_COLORS, counted
 from ..render import (
     RESOLVE_EVENT,
+    badge,
     id_badge,
     id_link,
     link_to,
@@ -135,7 +136,7 @@ def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
             (record.need_id, record.docname, record.title),
             record.example,
             tuple(_cell_recipe(app, record, name) for _heading, name in columns),
-            bool(_findings_of(operation, record)),
+            len(_findings_of(operation, record)),
         )
         for record in records
     )
@@ -166,7 +167,7 @@ def _register_shows(kind: str) -> frozenset[str]:
 
 
 def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
-    (need_id, docname, title), example, cells, has_findings = recipe
+    (need_id, docname, title), example, cells, findings = recipe
     shown_title = nodes.inline("", "", nodes.Text(title))
     if example:
         shown_title += [nodes.Text(" "), state_badge("example")]
@@ -174,8 +175,21 @@ def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
         link_to(app, page, docname, need_id, id_badge(need_id)),
         shown_title,
         *(_cell(app, page, cell) for cell in cells),
-        state_badge("finding") if has_findings else nodes.Text("—"),
+        link_to(
+            app,
+            page,
+            docname,
+            findings_anchor(need_id),
+            badge(counted(findings, "finding"), STATE_COLORS["finding"]),
+        )
+        if findings
+        else nodes.Text("none"),
     ]
+
+
+def findings_anchor(record_id: str) -> str:
+    """The anchor of the Findings heading on a record's page."""
+    return f"findings-of-{record_id.lower()}"
 
 
 def _by_kind(operation: OperationReport, kind: str):
@@ -289,7 +303,7 @@ def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:
     line += nodes.Text(f" {op.evidence}. ")
     line += state_badge(op.state)
     line += nodes.Text(
-        f" {len(op.population)} record(s)"
+        f" {counted(len(op.population), 'record').capitalize()}"
         + (f", latest {op.latest.isoformat()}" if op.latest else "")
         + "."
     )
@@ -333,7 +347,7 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
             )
             result.append(nodes.rubric(text=other.register))
             result.append(register_rows(app, page, other.directive, of_kind))
-        result.append(nodes.rubric(text="Findings"))
+        result.append(nodes.rubric(text="Findings", ids=[findings_anchor(record_id)]))
         result.append(
             _findings_table(
                 app, page, operation.of_system(record_id), "No finding concerns this system."
@@ -342,7 +356,7 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
         return result
     findings = operation.of_record(record_id)
     if findings:
-        result.append(nodes.rubric(text="Findings"))
+        result.append(nodes.rubric(text="Findings", ids=[findings_anchor(record_id)]))
         result.append(_findings_table(app, page, findings, ""))
     need = get_needs_view(app).get(record_id)
     naming = (
@@ -484,5 +498,10 @@ def _declare_exports(app: Sphinx) -> None:
     # the population only for an audit period: at thousands of records it is the
     # largest export, and no page shows it
     if audit_period(app) is not None:
-        add_export(app, POPULATION_CSV, lambda app: csv_bytes(population_rows(app)))
-    add_export(app, FINDINGS_CSV, lambda app: csv_bytes(findings_rows(app)))
+        add_export(
+            app,
+            POPULATION_CSV,
+            lambda app: csv_bytes(population_rows(app)),
+            "the audit period's population as CSV",
+        )
+    add_export(app, FINDINGS_CSV, lambda app: csv_bytes(findings_rows(app)), "findings as CSV")

@@ -54,11 +54,30 @@ VIEWS, NEEDS = "views", "needs"
 
 
 def add_export(
-    app: Sphinx, filename: str, make: Callable[[Sphinx], bytes], follows: str = VIEWS
+    app: Sphinx,
+    filename: str,
+    make: Callable[[Sphinx], bytes],
+    label: str,
+    follows: str = VIEWS,
 ) -> None:
     """Write ``make(app)`` as ``filename`` beside the pages whenever what it follows
-    changed: an aggregate page was written (``VIEWS``), or a page was read (``NEEDS``)."""
-    app.anchor_sop_exports[filename] = (make, follows)
+    changed: an aggregate page was written (``VIEWS``), or a page was read (``NEEDS``).
+    ``label`` says what it holds where the site links to it."""
+    app.anchor_sop_exports[filename] = (make, follows, label)
+
+
+#: The files beside the pages that sphinx-needs and this module write themselves.
+WRITTEN_ANYWAY = {
+    NEEDS_JSON: "needs.json (every need, for tools)",
+    EXPORTS_JSON: "where the exports come from (commit, its date, build date)",
+}
+
+
+def exports_listed(app: Sphinx) -> list[tuple[str, str]]:
+    """Every file the build writes beside the pages, with what it holds: the exports
+    in the order the components declare them, then needs.json and exports.json."""
+    listed = {name: label for name, (_make, _follows, label) in app.anchor_sop_exports.items()}
+    return [*listed.items(), *((n, t) for n, t in WRITTEN_ANYWAY.items() if n not in listed)]
 
 
 def csv_bytes(rows: Rows) -> bytes:
@@ -109,7 +128,7 @@ def _made_folder(app: Sphinx) -> Path:
 def _make_into_folder(app: Sphinx) -> None:
     """Make every export into the folder (in the forked process)."""
     folder = _made_folder(app)
-    for name, (make, _follows) in app.anchor_sop_exports.items():
+    for name, (make, _follows, _label) in app.anchor_sop_exports.items():
         (folder / name).write_bytes(make(app))
 
 
@@ -141,7 +160,7 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
             NEEDS: pages_read(app),
         }
         wrote = False
-        for name, (make, follows) in app.anchor_sop_exports.items():
+        for name, (make, follows, _label) in app.anchor_sop_exports.items():
             if changed[follows] or not (outdir / name).is_file():
                 wrote = True
                 if early is None:

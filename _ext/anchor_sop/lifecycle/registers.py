@@ -222,4 +222,4 @@ def setup_registers(app: Sphinx) -> None:
     for kind in REGISTERS:
         app.add_directive(kind, register_directive(kind))
     app.connect(RESOLVE_EVENT, _resolve_registers)
-    add_export(app, REVIEW_CSV, review_status_csv)
+    add_export(app, REVIEW_CSV, review_status_csv, "review status as CSV")

@@ -27,7 +27,7 @@ from sphinx.errors import SphinxError
 from .. import clock
 from ..diagnostics import report
 from ..documents import review_banner
-from ..model import DUE_SOON_DAYS, ENFORCEMENT_MODES
+from ..model import DUE_SOON_DAYS, ENFORCEMENT_MODES, counted
 from ..render import RESOLVE_EVENT
 from ..store import (
     DocumentRecord,
@@ -150,7 +150,8 @@ def check_lifecycle(app: Sphinx, env: BuildEnvironment) -> None:
             )
     if problems and mode == "fail":
         raise LifecycleError(
-            f"{problems} overdue review(s) or expired exception(s), listed above. "
+            counted(problems, "overdue review or expired exception", "such problems").capitalize()
+            + ", listed above. "
             "The release setting (anchor_lifecycle_enforcement = 'fail') stops the build."
         )
 

@@ -26,7 +26,7 @@ from sphinx_needs.data import SphinxNeedsData
 from sphinx_needs.filter_common import filter_needs_view
 from sphinx_needs.needsfile import NeedsList
 
-from ..exports.files import NEEDS, add_export
+from ..exports.files import NEEDS, WRITTEN_ANYWAY, add_export
 from ..model import NEEDS_JSON
 from .switch import when_on
 
@@ -56,7 +56,7 @@ def _take_over(app: Sphinx) -> None:
     for listener in list(app.events.listeners["build-finished"]):
         if listener.handler is needs_builder.build_needs_json:
             app.disconnect(listener.id)
-    add_export(app, NEEDS_JSON, needs_json, follows=NEEDS)
+    add_export(app, NEEDS_JSON, needs_json, WRITTEN_ANYWAY[NEEDS_JSON], follows=NEEDS)
 
 
 def setup_needs_json(app: Sphinx) -> None:

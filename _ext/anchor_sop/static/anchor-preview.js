@@ -53,7 +53,10 @@
           banner.append(list);
         }
       }
-      article.prepend(banner);
+      // above the page's content, below furo's buttons (the theme toggle stays free)
+      const content = article.querySelector(":scope > section");
+      if (content) content.before(banner);
+      else article.prepend(banner);
     })
     .catch(() => {});
 })();

@@ -17,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..model import FINGERPRINT, ITEM, RULE, VERIFIES
+from ..model import FINGERPRINT, ITEM, RULE, VERIFIES, counted
 from .report import link_key
 
 
@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     args.baseline_json.write_text(json.dumps(new, indent=1) + "\n")
     changed = sorted(k for k in new if old.get(k) != new[k])
     dropped = sorted(set(old) - set(new))
-    print(f"{len(changed)} link(s) accepted, {len(dropped)} dropped, {len(new)} in the baseline.")
+    print(
+        f"{counted(len(changed), 'link').capitalize()} accepted, {len(dropped)} dropped, "
+        f"{len(new)} in the baseline."
+    )
     for key in changed:
         print(f"  accepted: {key}")
     for key in dropped:

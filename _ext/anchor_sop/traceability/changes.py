@@ -215,6 +215,11 @@ def current_changes(app: Sphinx) -> list[Change] | None:
     return app.anchor_sop_audit_changes
 
 
+def since_label(app: Sphinx) -> str:
+    """What the changes are since, as the reader knows it (a tag, a commit, a file)."""
+    return app.config.anchor_changes_since_label or app.config.anchor_changes_since
+
+
 def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
     changes = current_changes(app)
     if changes is None:
@@ -225,7 +230,7 @@ def _render(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
                 "the needs.json or zip of an earlier pack)."
             )
         ]
-    label = app.config.anchor_changes_since_label or app.config.anchor_changes_since
+    label = since_label(app)
     intro = nodes.paragraph(text=f"Compared with {label}: {summary(changes)}.")
     if not changes:
         return [intro]
@@ -268,7 +273,12 @@ def _read_earlier_needs(app: Sphinx) -> None:
             f"({nox_command('audit', '--since REF')} builds one from a git ref)",
         )
         return
-    add_export(app, CHANGES_CSV, lambda app: csv_bytes(rows(current_changes(app) or [])))
+    add_export(
+        app,
+        CHANGES_CSV,
+        lambda app: csv_bytes(rows(current_changes(app) or [])),
+        f"the changes since {since_label(app)} as CSV",
+    )
 
 
 def setup_changes(app: Sphinx) -> None:

@@ -40,9 +40,10 @@ from sphinx_needs.api import get_needs_view
 
 from ..charts import bar_chart
 from ..diagnostics import report
+from ..evidence.kinds import MANAGED_SYSTEM_KIND
 from ..evidence.operation import FINDINGS, MET, NO_RECORDS, audit_period, operation_report
 from ..evidence.views import findings_rows, population_rows
-from ..exports.files import add_export, csv_bytes, writes_exports, xlsx_bytes
+from ..exports.files import add_export, csv_bytes, exports_listed, writes_exports, xlsx_bytes
 from ..exports.provenance import provenance
 from ..lifecycle.registers import review_status_table
 from ..model import (
@@ -50,17 +51,15 @@ from ..model import (
     DOC_STATUS,
     DOMAIN,
     EVIDENCE,
-    EXPORTS_JSON,
     FINGERPRINT,
     GOVERNED_BY,
     ITEM,
-    NEEDS_JSON,
     NOT_VERIFIABLE,
-    REVIEW_CSV,
     RULE,
     TRACE_CSV,
     TRACE_XLSX,
     VERIFIES,
+    counted,
     nox_command,
 )
 from ..render import (
@@ -330,6 +329,8 @@ def summary_figures(app: Sphinx, result: TraceReport) -> list[tuple[str, object]
     operation = operation_report(app)
     excluded = f"({len(result.not_verifiable)} not verifiable, not counted)"
     operating = len(result.must_verify)
+    recorded = [r for r in operation.records.values() if not r.example]
+    systems = [r for r in recorded if r.kind == MANAGED_SYSTEM_KIND.directive]
     return [
         ("Rules in force", len(result.rules)),
         ("Rules that must be verified", len(result.must_verify)),
@@ -343,10 +344,8 @@ def summary_figures(app: Sphinx, result: TraceReport) -> list[tuple[str, object]
         ("Rules with findings", operation.count(FINDINGS)),
         ("Rules with no records yet", operation.count(NO_RECORDS)),
         ("Findings", len(operation.findings)),
-        (
-            "Records (examples not counted)",
-            sum(1 for r in operation.records.values() if not r.example),
-        ),
+        ("Managed systems registered", len(systems)),
+        ("Operating records (examples not counted)", len(recorded) - len(systems)),
         ("Gaps (rules not yet verified)", len(result.gaps)),
         ("Rules not verifiable", len(result.not_verifiable)),
         ("Checklist items in force", len(result.items)),
@@ -380,15 +379,7 @@ def _summary(app: Sphinx, fromdocname: str, result: TraceReport) -> list[nodes.N
     if writes_exports(app):
         folder = posixpath.dirname(fromdocname)
         para = nodes.paragraph(text="Exports: ")
-        for index, (name, label) in enumerate(
-            [
-                (TRACE_XLSX, "matrix as XLSX (one sheet per view)"),
-                (TRACE_CSV, "matrix as CSV"),
-                (REVIEW_CSV, "review status as CSV"),
-                (NEEDS_JSON, "needs.json (every need, for tools)"),
-                (EXPORTS_JSON, "where the exports come from (commit, its date, build date)"),
-            ]
-        ):
+        for index, (name, label) in enumerate(exports_listed(app)):
             if index:
                 para += nodes.Text("; ")
             para += nodes.reference("", label, refuri=posixpath.relpath(name, folder or "."))
@@ -447,41 +438,63 @@ def _rule_state(result: TraceReport, rule) -> str:
     return "not verifiable" if rule[NOT_VERIFIABLE] else "gap"
 
 
+MATRIX_HEADERS = [
+    "Policy",
+    "Rule",
+    "Title",
+    "Verified by",
+    "State",
+    "Evidenced by",
+    "Operating state",
+    "Latest evidence",
+]
+
+
 def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
+    """One table per policy, in the order of the rules, under a heading each, with
+    links to jump to one; the filter (anchor-sop.js) filters them as one::
+
+        <container classes="anchor-table-group">
+            <paragraph classes="anchor-jump"> Jump to a policy: <reference> ...
+            <container classes="anchor-table-group-part">
+                <rubric ids="matrix-backup-policy"> Backup Policy
+                <table classes="anchor-trace-matrix anchor-sortable">
+    """
     refs = result.refs
     titles = {p.docname: p.title for p in result.policies}
-    recipes = (
-        (
-            titles.get(rule["docname"], rule["docname"]),
-            refs[rule["id"]],
-            tuple(
-                (refs[item_id], result.link_states.get((item_id, rule["id"])))
-                for item_id in result.verifiers.get(rule["id"], [])
-            ),
-            _rule_state(result, rule),
-            *_operating(app, rule["id"]),
+    groups: dict[str, list] = {}
+    for rule in result.rules:
+        groups.setdefault(titles.get(rule["docname"], rule["docname"]), []).append(rule)
+    jump = nodes.paragraph("", "Jump to a policy: ", classes=["anchor-jump"])
+    group = nodes.container("", jump, classes=["anchor-table-group"])
+    for number, (policy, rules) in enumerate(groups.items()):
+        anchor = nodes.make_id(f"matrix {policy}")
+        jump += [nodes.Text(" · ")] if number else []
+        jump += nodes.reference("", policy, refid=anchor, internal=True)
+        recipes = (
+            (
+                policy,
+                refs[rule["id"]],
+                tuple(
+                    (refs[item_id], result.link_states.get((item_id, rule["id"])))
+                    for item_id in result.verifiers.get(rule["id"], [])
+                ),
+                _rule_state(result, rule),
+                *_operating(app, rule["id"]),
+            )
+            for rule in rules
         )
-        for rule in result.rules
-    )
-    return [
-        recipe_table(
+        heading = nodes.rubric(text=f"{policy} ({counted(len(rules), 'rule')})", ids=[anchor])
+        table = recipe_table(
             app,
             fromdocname,
-            [
-                "Policy",
-                "Rule",
-                "Title",
-                "Verified by",
-                "State",
-                "Evidenced by",
-                "Operating state",
-                "Latest evidence",
-            ],
+            MATRIX_HEADERS,
             _matrix_cells,
             recipes,
             classes=["anchor-trace-matrix", "anchor-sortable"],
         )
-    ]
+        group += nodes.container("", heading, table, classes=["anchor-table-group-part"])
+    return [group]
 
 
 def _operating(app: Sphinx, rule_id: str) -> tuple[str, str, NeedRef | None, str]:
@@ -727,5 +740,10 @@ def setup_traceability(app: Sphinx) -> None:
     # after sphinx-needs has resolved every need (its handler runs at 500)
     app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
-    add_export(app, TRACE_CSV, lambda app: csv_bytes(export_rows(app)["Matrix"]))
-    add_export(app, TRACE_XLSX, _xlsx)
+    add_export(app, TRACE_XLSX, _xlsx, "the matrix and every view as XLSX, a sheet each")
+    add_export(
+        app,
+        TRACE_CSV,
+        lambda app: csv_bytes(export_rows(app)["Matrix"]),
+        "the matrix as CSV, a row per link",
+    )
