@@ -715,6 +715,30 @@ def test_a_register_counts_each_records_findings_and_links_to_them(evidence_buil
     assert tests[0].find_all("td")[-1].a is None
 
 
+def test_record_pages_link_the_records_before_and_after_them(evidence_build):
+    second = _at(RESTORE_TEST, "RT-001", "RT-002").replace("2026-03-02", "2026-06-01")
+    tenth = _at(RESTORE_TEST, "RT-001", "RT-010").replace("2026-03-02", "2026-06-02")
+    app = evidence_build(
+        {"records/restore-tests/RT-002": second, "records/restore-tests/RT-010": tenth}
+    )
+    assert warnings_of(app) == []
+
+    def nav(page: str) -> list[tuple[str, str]]:
+        html = (app.outdir / f"records/restore-tests/{page}.html").read_text()
+        links = BeautifulSoup(html, "html.parser").select("p.anchor-record-nav a")
+        return [(a.get_text(" ", strip=True).split()[0], a["href"]) for a in links]
+
+    # by number (RT-010 after RT-002, not between RT-001 and RT-002 as text sorts)
+    assert nav("RT-001") == [("RT-002", "RT-002.html#RT-002")]
+    assert nav("RT-002") == [("RT-001", "RT-001.html#RT-001"), ("RT-010", "RT-010.html#RT-010")]
+    assert nav("RT-010") == [("RT-002", "RT-002.html#RT-002")]
+    text = (app.outdir / "records/restore-tests/RT-002.html").read_text()
+    assert "Previous restore test:" in text and "Next restore test:" in text
+    # a system page too: the only system has neither
+    system = (app.outdir / "records/systems/SYS-01.html").read_text()
+    assert "anchor-record-nav" not in system
+
+
 def test_a_hostile_note_is_data_and_escaped(evidence_build):
     note = '::: {note}\n: leading colon <script>alert(1)</script> [[copy("id")]] "q" Ωμέγα'
     # the line as the browser writes it: the answer as JSON

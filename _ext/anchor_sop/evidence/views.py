@@ -26,7 +26,7 @@ from ..charts import grid_chart
 from ..diagnostics import report
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
-from ..model import FINDINGS_CSV, POPULATION_CSV, STATE_COLORS, counted
+from ..model import FINDINGS_CSV, POPULATION_CSV, STATE_COLORS, counted, id_number
 from ..render import (
     RESOLVE_EVENT,
     badge,
@@ -193,8 +193,10 @@ def findings_anchor(record_id: str) -> str:
 
 
 def _by_kind(operation: OperationReport, kind: str):
+    """The records of ``kind`` in the order of their numbers."""
     return sorted(
-        (r for r in operation.records.values() if r.kind == kind), key=lambda r: r.need_id
+        (r for r in operation.records.values() if r.kind == kind),
+        key=lambda r: id_number(r.need_id) or (r.need_id, 0),
     )
 
 
@@ -374,11 +376,40 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
     return result
 
 
+def neighbours(app: Sphinx, page: str, record_id: str, kind: str) -> list[nodes.Node]:
+    """Links to the record of the kind before and after this one, in the order of their
+    numbers (the register's), for reading one record after another::
+
+        <paragraph classes="anchor-record-nav"> Previous: <reference> · Next: <reference>
+    """
+    ordered = _by_kind(operation_report(app), kind)
+    at = [r.need_id for r in ordered].index(record_id)
+    nav = nodes.paragraph(classes=["anchor-record-nav"])
+    for label, index in (("Previous", at - 1), ("Next", at + 1)):
+        if 0 <= index < len(ordered):
+            other = ordered[index]
+            nav += [nodes.Text(" · ")] if len(nav) else []
+            nav += nodes.Text(f"{label} {KINDS[kind].title.lower()}: ")
+            nav += link_to(
+                app,
+                page,
+                other.docname,
+                other.need_id,
+                nodes.Text(f"{other.need_id} {other.title}"),
+            )
+    return [nav] if len(nav) else []
+
+
 def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
     for node in list(doctree.findall(rule_operation)):
         node.replace_self(_rule_operation(app, page, node["need_id"]))
     for node in list(doctree.findall(record_context)):
-        node.replace_self(_record_context(app, page, node["need_id"], node["kind"]))
+        node.replace_self(
+            [
+                *_record_context(app, page, node["need_id"], node["kind"]),
+                *neighbours(app, page, node["need_id"], node["kind"]),
+            ]
+        )
     for node in list(doctree.findall(record_register)):
         kind = node["kind"]
         node.replace_self(register_rows(app, page, kind, _by_kind(operation_report(app), kind)))
