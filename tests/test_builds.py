@@ -284,7 +284,7 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
 
     def build(srcdir, fresh: bool):
         app = make_app("html", srcdir=srcdir, freshenv=fresh)
-        add_export(app, "made-by.txt", made_by)
+        add_export(app, "made-by.txt", made_by, "who made it")
         app.build()
         app.cleanup()
         return app, int((app.outdir / "made-by.txt").read_text())
@@ -318,7 +318,7 @@ def test_an_edit_makes_its_exports_in_another_process(make_app, tmp_path, monkey
 
     (tmp_path / "edited" / "policy.md").write_text(pages["policy"].replace("Kept", "Held"))
     app = make_app("html", srcdir=tmp_path / "edited", freshenv=False)
-    add_export(app, "broken.txt", broken)
+    add_export(app, "broken.txt", broken, "a broken export")
     with pytest.raises(SphinxError, match="no bytes for this export"):
         app.build()
     assert not made_folder.exists()

@@ -98,7 +98,9 @@ def test_off_setting_silences_them(build):
 def test_fail_setting_stops_the_build(build):
     from anchor_sop.lifecycle.reviews import LifecycleError
 
-    with pytest.raises(LifecycleError, match=r"2 overdue review\(s\) or expired exception\(s\)"):
+    with pytest.raises(
+        LifecycleError, match="2 overdue reviews or expired exceptions, listed above"
+    ):
         build(PAGES, anchor_lifecycle_enforcement="fail")
 
 

@@ -196,11 +196,16 @@ def test_coverage_per_policy_excludes_drafts(project):
 def test_matrix_rows(project):
     app = project(anchor_coverage_gate=False)
     matrix = rows(app, "view_matrix", "anchor-trace-matrix")
-    assert [r[1] for r in matrix] == ["AAA-01", "AAA-02", "AAA-03", "AAA-04"]
-    assert matrix[1][3] == (
+    assert [r[0] for r in matrix] == ["AAA-01", "AAA-02", "AAA-03", "AAA-04"]
+    assert matrix[1][2] == (
         "CHK-01 Accounts are named unreviewed CHK-02 Access reviewed this quarter unreviewed"
     )
-    assert [r[4] for r in matrix] == ["verified", "verified", "not verifiable", "gap"]
+    assert [r[3] for r in matrix] == ["verified", "verified", "not verifiable", "gap"]
+    # under its policy's heading, which a link above jumps to
+    soup = BeautifulSoup((app.outdir / "view_matrix.html").read_text(), "html.parser")
+    heading = soup.select_one(".anchor-table-group-part p.rubric")
+    assert heading.get_text() == "Access Policy (4 rules)"
+    assert soup.select_one(".anchor-jump a")["href"] == f"#{heading['id']}"
 
 
 def test_reverse_view_and_orphans(project):

@@ -76,8 +76,12 @@ WRITTEN_ANYWAY = {
 def exports_listed(app: Sphinx) -> list[tuple[str, str]]:
     """Every file the build writes beside the pages, with what it holds: the exports
     in the order the components declare them, then needs.json and exports.json."""
-    listed = {name: label for name, (_make, _follows, label) in app.anchor_sop_exports.items()}
-    return [*listed.items(), *((n, t) for n, t in WRITTEN_ANYWAY.items() if n not in listed)]
+    declared = [
+        (name, label)
+        for name, (_make, _follows, label) in app.anchor_sop_exports.items()
+        if name not in WRITTEN_ANYWAY  # needs.json is the speedups' when they are on
+    ]
+    return [*declared, *WRITTEN_ANYWAY.items()]
 
 
 def csv_bytes(rows: Rows) -> bytes:

@@ -150,7 +150,11 @@ def check_lifecycle(app: Sphinx, env: BuildEnvironment) -> None:
             )
     if problems and mode == "fail":
         raise LifecycleError(
-            counted(problems, "overdue review or expired exception", "such problems").capitalize()
+            counted(
+                problems,
+                "overdue review or expired exception",
+                "overdue reviews or expired exceptions",
+            ).capitalize()
             + ", listed above. "
             "The release setting (anchor_lifecycle_enforcement = 'fail') stops the build."
         )

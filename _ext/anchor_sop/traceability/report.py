@@ -438,8 +438,8 @@ def _rule_state(result: TraceReport, rule) -> str:
     return "not verifiable" if rule[NOT_VERIFIABLE] else "gap"
 
 
+#: The matrix's columns on its page (its policy is the heading above each table).
 MATRIX_HEADERS = [
-    "Policy",
     "Rule",
     "Title",
     "Verified by",
@@ -473,7 +473,6 @@ def _matrix(app, fromdocname, result: TraceReport) -> list[nodes.Node]:
         jump += nodes.reference("", policy, refid=anchor, internal=True)
         recipes = (
             (
-                policy,
                 refs[rule["id"]],
                 tuple(
                     (refs[item_id], result.link_states.get((item_id, rule["id"])))
@@ -516,7 +515,7 @@ def _latest_text(latest: NeedRef | None, day: str) -> str:
 
 
 def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
-    policy, rule, verifiers, state, evidence, operating, latest, day = recipe
+    rule, verifiers, state, evidence, operating, latest, day = recipe
     _rule_id, _docname, rule_title = rule
     verifying = nodes.inline()
     for item, link_state in verifiers:
@@ -527,7 +526,6 @@ def _matrix_cells(app, page, recipe) -> list[nodes.Node]:
             entry += [nodes.Text(" "), state_badge(link_state, f"anchor-link-{link_state}")]
         verifying += entry
     return [
-        nodes.Text(policy),
         id_link(app, page, rule),
         nodes.Text(rule_title),
         verifying if verifiers else nodes.Text("—"),
