@@ -740,6 +740,29 @@ def test_record_pages_link_the_records_before_and_after_them(evidence_build):
     assert "anchor-record-nav" not in system
 
 
+def test_an_added_record_rewrites_its_neighbours_pages_only(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANCHOR_TODAY", TODAY)
+    srcdir = tmp_path / "src"
+    write_pages(srcdir, PAGES)
+    app = make_app("html", srcdir=srcdir, freshenv=True)
+    app.build()
+    app.cleanup()  # the next application registers the nodes again
+    first = app.outdir / "records/restore-tests/RT-001.html"
+    other = app.outdir / "records/changes/CR-002.html"
+    assert "anchor-record-nav" not in first.read_text()
+    other_written = other.stat().st_mtime_ns
+    second = _at(RESTORE_TEST, "RT-001", "RT-002").replace("2026-03-02", "2026-04-01")
+    (srcdir / "records/restore-tests/RT-002.md").write_text(second)
+    again = make_app("html", srcdir=srcdir)
+    again.build()
+    assert warnings_of(again) == []
+    # RT-001 was not read again, yet its page links the test after it
+    assert "Next restore test:" in first.read_text()
+    assert 'href="RT-002.html#RT-002"' in first.read_text()
+    # a change's page shows nothing of restore tests: it is not written again
+    assert other.stat().st_mtime_ns == other_written
+
+
 def test_a_hostile_note_is_data_and_escaped(evidence_build):
     note = '::: {note}\n: leading colon <script>alert(1)</script> [[copy("id")]] "q" Ωμέγα'
     # the line as the browser writes it: the answer as JSON

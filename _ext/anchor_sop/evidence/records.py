@@ -44,7 +44,7 @@ from ..render import (
     simple_table,
     state_badge,
 )
-from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store, records_of
+from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store
 from .kinds import (
     CHECKLIST,
     CHECKLIST_RUN,
@@ -251,8 +251,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
         context = record_context(need_id=need_id, kind=kind.directive)
         directive.set_source_info(context)
         box += context
-        # and links to the records of its kind before and after it
-        doc_store(env, docname).follows = frozenset({EVIDENCE, records_of(kind.directive)})
+        doc_store(env, docname).follows = frozenset({EVIDENCE})
     else:
         box += facts_table(kind, values, as_written)  # shown as written, not lost
     if directive.content and kind is not CHECKLIST_RUN:

@@ -14,10 +14,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
@@ -38,7 +40,15 @@ from ..render import (
     recipe_table,
     state_badge,
 )
-from ..store import EVIDENCE, PAGES, RECORDS, Record, doc_store, records_with_named
+from ..store import (
+    EVIDENCE,
+    PAGES,
+    RECORDS,
+    Record,
+    all_records,
+    doc_store,
+    records_with_named,
+)
 from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, UNKNOWN
 from .operation import Finding, OperationReport, audit_period, operation_report
 from .recordform import record_form
@@ -192,12 +202,35 @@ def findings_anchor(record_id: str) -> str:
     return f"findings-of-{record_id.lower()}"
 
 
-def _by_kind(operation: OperationReport, kind: str):
-    """The records of ``kind`` in the order of their numbers."""
-    return sorted(
-        (r for r in operation.records.values() if r.kind == kind),
-        key=lambda r: id_number(r.need_id) or (r.need_id, 0),
-    )
+def in_number_order(records: Iterable[Record]) -> list[Record]:
+    """Records in the order of their numbers (RUN-010 after RUN-009, whatever zeros)."""
+    return sorted(records, key=lambda r: id_number(r.need_id) or (r.need_id, 0))
+
+
+def _by_kind(operation: OperationReport, kind: str) -> list[Record]:
+    return in_number_order(r for r in operation.records.values() if r.kind == kind)
+
+
+def _neighbours_of_each(env: BuildEnvironment) -> dict[str, tuple]:
+    """Each record's page, with the records its page links as previous and next."""
+    by_kind: dict[str, list[Record]] = {}
+    for record in in_number_order(all_records(env)):
+        by_kind.setdefault(record.kind, []).append(record)
+    shown = {}
+    for records in by_kind.values():
+        rows = [None, *((r.need_id, r.title) for r in records), None]
+        for at, record in enumerate(records, start=1):
+            shown[record.docname] = (rows[at - 1], rows[at + 1])
+    return shown
+
+
+def _rewrite_neighbours(_app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """The record pages whose previous or next record changed (one was added or
+    removed beside them, or retitled): those alone, not every record of the kind."""
+    before = getattr(env, "anchor_sop_neighbours", {})
+    now = _neighbours_of_each(env)
+    env.anchor_sop_neighbours = now
+    return sorted(docname for docname, shown in now.items() if before.get(docname) != shown)
 
 
 class record_register(nodes.General, nodes.Element):  # noqa: N801
@@ -523,6 +556,7 @@ def setup_views(app: Sphinx) -> None:
     app.add_directive("findings", FindingsDirective)
     app.connect(RESOLVE_EVENT, _resolve)
     app.connect("builder-inited", _declare_exports)
+    app.connect("env-get-updated", _rewrite_neighbours)
 
 
 def _declare_exports(app: Sphinx) -> None:
