@@ -272,6 +272,19 @@ def test_on_a_phone_every_table_reads_as_cards(browser, server):
         label = cells.first.evaluate("c => getComputedStyle(c, '::before').content")
         assert label == f'"{labels[0]}: "', path
         assert page.locator(f"{table} thead").first.bounding_box()["height"] <= 1, path
+        # the cards, the jump links and a chart's scrolling box pass axe as well
+        serious = [
+            v["id"]
+            for v in Axe().run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], (path, serious)
+    page.goto(f"{server}/traceability/findings.html")
+    assert [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ] == []
     # the same tables are tables at desktop width
     page.set_viewport_size({"width": 1400, "height": 900})
     row = page.locator("article table tbody tr").first

@@ -116,6 +116,25 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
     assert "RUN-001" in (again.outdir / "trace.html").read_text()
 
 
+def test_on_a_phone_the_git_lines_wrap_inside_their_box(run_page, tmp_path):
+    page = run_page
+    page.set_viewport_size({"width": 400, "height": 800})
+    start_run(page, "SYS-01", "Dana Example")
+    for item in ("HOC-01", "HOC-02", "HOC-03"):
+        answer(page, item, "done")
+    page.fill(".anchor-run-signer", "Anchor MSP Operations Lead")
+    page.click(".anchor-run-sign")
+    download(page, tmp_path)
+    git = page.locator(".anchor-run-commit pre")
+    assert git.is_visible()
+    box = git.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 400
+    # nothing of the lines is cut off or hidden: they wrap, the box does not scroll
+    assert git.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert "python3 noxw.py -s record -- ~/Downloads/RUN-001.md" in git.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+
+
 def test_hostile_text_arrives_as_written_and_escaped(run_page, project, tmp_path):
     srcdir, _app, build = project
     page = run_page
