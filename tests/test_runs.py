@@ -81,6 +81,16 @@ def download(page, target: Path) -> Path:
     return target / name
 
 
+def finish_run(page, by: str, signer: str, target: Path) -> Path:
+    """A run of every item done, signed off and downloaded into ``target``."""
+    start_run(page, "SYS-01", by)
+    for item in ("HOC-01", "HOC-02", "HOC-03"):
+        answer(page, item, "done")
+    page.fill(".anchor-run-signer", signer)
+    page.click(".anchor-run-sign")
+    return download(page, target)
+
+
 def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tmp_path):
     srcdir, _app, build = project
     page = run_page
@@ -119,12 +129,7 @@ def test_a_run_is_answered_signed_off_downloaded_and_built(run_page, project, tm
 def test_on_a_phone_the_git_lines_wrap_inside_their_box(run_page, tmp_path):
     page = run_page
     page.set_viewport_size({"width": 400, "height": 800})
-    start_run(page, "SYS-01", "Dana Example")
-    for item in ("HOC-01", "HOC-02", "HOC-03"):
-        answer(page, item, "done")
-    page.fill(".anchor-run-signer", "Anchor MSP Operations Lead")
-    page.click(".anchor-run-sign")
-    download(page, tmp_path)
+    finish_run(page, "Dana Example", "Anchor MSP Operations Lead", tmp_path)
     git = page.locator(".anchor-run-commit pre")
     assert git.is_visible()
     box = git.bounding_box()
@@ -275,12 +280,7 @@ def test_a_run_prints_with_its_answers_and_a_signature_line(run_page):
 
 def test_a_downloaded_run_is_finished_and_start_run_begins_a_new_one(run_page, tmp_path):
     page = run_page
-    start_run(page, "SYS-01", "Dana")
-    for item in ("HOC-01", "HOC-02", "HOC-03"):
-        answer(page, item, "done")
-    page.fill(".anchor-run-signer", "Lee")
-    page.click(".anchor-run-sign")
-    download(page, tmp_path)
+    finish_run(page, "Dana", "Lee", tmp_path)
     assert "this run is finished" in page.inner_text(".anchor-run-progress")
     # a colleague on the same browser starts a run for the same system
     start_run(page, "SYS-01", "Kim")

@@ -186,11 +186,9 @@ class ItemDirective(SphinxDirective):
         title = self.arguments[0]
         need_id = self.options.get("id", "").strip()
         checklist = self.env.temp_data.get(CURRENT_CHECKLIST)
-        last = self.env.temp_data.get(LAST_CHECKLIST)
-        if checklist is not None and fence_colons(self) >= last[1]:
-            self.env.temp_data.setdefault(
-                LONG_ITEM_FENCE, (self.lineno, need_id or title, fence_colons(self))
-            )
+        colons = fence_colons(self)
+        if checklist is not None and colons >= self.env.temp_data[LAST_CHECKLIST][1]:
+            self.env.temp_data.setdefault(LONG_ITEM_FENCE, (self.lineno, need_id or title, colons))
         if checklist is None and not self.env.temp_data.get(OUTSIDE_REPORTED):
             # one mistake, one warning: the first item outside stands for the others
             self.env.temp_data[OUTSIDE_REPORTED] = True

@@ -63,7 +63,6 @@ from .kinds import (
 )
 from .place import place_command
 
-#: A date and time with its offset: 2026-03-02T14:05+01:00 (seconds optional; Z for UTC).
 #: ``env.temp_data`` key: the record of the page being read.
 CURRENT_RECORD = "anchor_sop_record"
 

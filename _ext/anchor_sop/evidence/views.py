@@ -211,22 +211,27 @@ def _by_kind(operation: OperationReport, kind: str) -> list[Record]:
     return in_number_order(r for r in operation.records.values() if r.kind == kind)
 
 
-def _neighbours_of_each(env: BuildEnvironment) -> dict[str, tuple]:
+#: A record as its neighbours' pages link it: (ID, page, title).
+Neighbour = tuple[str, str, str]
+
+
+def _neighbours_of_each(env: BuildEnvironment) -> dict[str, tuple[Neighbour | None, ...]]:
     """Each record's page, with the records its page links as previous and next."""
     by_kind: dict[str, list[Record]] = {}
     for record in in_number_order(all_records(env)):
         by_kind.setdefault(record.kind, []).append(record)
     shown = {}
     for records in by_kind.values():
-        rows = [None, *((r.need_id, r.title) for r in records), None]
+        rows = [None, *((r.need_id, r.docname, r.title) for r in records), None]
         for at, record in enumerate(records, start=1):
             shown[record.docname] = (rows[at - 1], rows[at + 1])
     return shown
 
 
 def _rewrite_neighbours(_app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """The record pages whose previous or next record changed (one was added or
-    removed beside them, or retitled): those alone, not every record of the kind."""
+    """Work out each record's neighbours once per build; the record pages whose
+    previous or next record changed (one was added or removed beside them, or
+    retitled) are rewritten: those alone, not every record of the kind."""
     before = getattr(env, "anchor_sop_neighbours", {})
     now = _neighbours_of_each(env)
     env.anchor_sop_neighbours = now
@@ -409,27 +414,18 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
     return result
 
 
-def neighbours(app: Sphinx, page: str, record_id: str, kind: str) -> list[nodes.Node]:
+def neighbours(app: Sphinx, page: str, kind: str) -> list[nodes.Node]:
     """Links to the record of the kind before and after this one, in the order of their
     numbers (the register's), for reading one record after another::
 
         <paragraph classes="anchor-record-nav"> Previous: <reference> · Next: <reference>
     """
-    ordered = _by_kind(operation_report(app), kind)
-    at = [r.need_id for r in ordered].index(record_id)
     nav = nodes.paragraph(classes=["anchor-record-nav"])
-    for label, index in (("Previous", at - 1), ("Next", at + 1)):
-        if 0 <= index < len(ordered):
-            other = ordered[index]
-            nav += [nodes.Text(" · ")] if len(nav) else []
-            nav += nodes.Text(f"{label} {KINDS[kind].title.lower()}: ")
-            nav += link_to(
-                app,
-                page,
-                other.docname,
-                other.need_id,
-                nodes.Text(f"{other.need_id} {other.title}"),
-            )
+    sides = zip(("Previous", "Next"), app.env.anchor_sop_neighbours[page], strict=True)
+    for label, (need_id, docname, title) in ((s, n) for s, n in sides if n):
+        nav += [nodes.Text(" · ")] if len(nav) else []
+        nav += nodes.Text(f"{label} {KINDS[kind].title.lower()}: ")
+        nav += link_to(app, page, docname, need_id, nodes.Text(f"{need_id} {title}"))
     return [nav] if len(nav) else []
 
 
@@ -440,7 +436,7 @@ def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
         node.replace_self(
             [
                 *_record_context(app, page, node["need_id"], node["kind"]),
-                *neighbours(app, page, node["need_id"], node["kind"]),
+                *neighbours(app, page, node["kind"]),
             ]
         )
     for node in list(doctree.findall(record_register)):
