@@ -30,8 +30,8 @@ import platform
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,10 +142,12 @@ def earlier_needs(root: Path, since: str, work: Path) -> tuple[Path, str]:
         ) from None
     tree = work / "since"
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit.sha], cwd=root, capture_output=True, check=True
+        ["git", "archive", "--format=zip", commit.sha], cwd=root, capture_output=True, check=True
     ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(tree, filter="data")
+    # zipfile keeps every member inside the folder on every Python 3.11 (tarfile's
+    # extraction filters came with 3.11.4; Debian 12 has 3.11.2)
+    with zipfile.ZipFile(io.BytesIO(archive)) as tree_zip:
+        tree_zip.extractall(tree)
     if not (tree / "conf.py").is_file() or not (tree / "source").is_dir():
         raise AuditError(f"{since} ({commit.sha[:12]}) has no conf.py and source/ to build")
     out = work / "since-html"
