@@ -376,11 +376,11 @@ def test_a_rebuild_keeps_the_sidebar_until_a_page_title_changes(make_app, tmp_pa
     read; a retitled page reads it again; both write what a fresh build writes."""
     pages = snippet_pages()
     first = _build_trace(make_app, tmp_path / "src", pages, fresh=True)
-    assert first.anchor_sop_navigation.kept is False
+    assert first.anchor_sop.navigation.kept is False
 
     pages["policy"] = pages["policy"].replace("Keep 7 daily", "Keep seven daily")
     body = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
-    assert body.anchor_sop_navigation.kept is True
+    assert body.anchor_sop.navigation.kept is True
     fresh = _build_trace(make_app, tmp_path / "fresh", pages, fresh=True)
     page = (body.outdir / "policy.html").read_text()
     assert "Keep seven daily" in page
@@ -395,11 +395,11 @@ def test_a_rebuild_keeps_the_sidebar_until_a_page_title_changes(make_app, tmp_pa
     alone = make_app("html", srcdir=srcdir, freshenv=False)
     alone.build()
     alone.cleanup()
-    assert alone.anchor_sop_navigation.kept is True
+    assert alone.anchor_sop.navigation.kept is True
 
     pages["checklist"] = pages["checklist"].replace("# Handoff Acceptance", "# Handover Acceptance")
     retitled = _build_trace(make_app, tmp_path / "src", pages, fresh=False)
-    assert retitled.anchor_sop_navigation.kept is False
+    assert retitled.anchor_sop.navigation.kept is False
     fresh = _build_trace(make_app, tmp_path / "fresh", pages, fresh=True)
     for name in ["checklist.html", "index.html"]:  # the page and the one listing it
         page = (retitled.outdir / name).read_text()

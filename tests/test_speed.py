@@ -73,8 +73,8 @@ def _build_site(folder, overrides) -> SphinxTestApp:
 
 def test_the_speedups_write_the_same_pages_and_exports_as_the_stock_path(built_pair):
     site, stock, _before, _after = built_pair
-    assert site.anchor_sop_speedups == set(SPEEDUPS)
-    assert stock.anchor_sop_speedups == set()
+    assert site.anchor_sop.speedups == set(SPEEDUPS)
+    assert stock.anchor_sop.speedups == set()
     assert warnings_of(site) == warnings_of(stock) == []
     pages = site_pages(site)
     assert len(pages) > 40
@@ -156,8 +156,8 @@ def test_a_speedup_outside_its_tested_releases_turns_itself_off(make_app, tmp_pa
             {p: (app.outdir / p).read_bytes() for p in ("index.html", "policy.html")},
         )
     guarded = built["guarded"][0]
-    assert "navigation" not in guarded.anchor_sop_speedups
-    assert "tables" in guarded.anchor_sop_speedups
+    assert "navigation" not in guarded.anchor_sop.speedups
+    assert "tables" in guarded.anchor_sop.speedups
     log = guarded.status.getvalue()
     assert log.count("speedup is off") == 1
     assert "the 'navigation' speedup is off for this build: furo 2025.12.19 (tested: <2000)" in log
@@ -182,7 +182,7 @@ def test_a_wrong_speedups_setting_says_what_to_write(make_app, tmp_path, setting
 
 def test_a_list_of_speedups_turns_on_those_alone(build):
     app = build({"page": "# Page\n"}, anchor_speedups=["tables", "templates"])
-    assert app.anchor_sop_speedups == {"tables", "templates"}
+    assert app.anchor_sop.speedups == {"tables", "templates"}
     assert type(app.events) is EventManager
     assert (app.doctreedir / "jinja-cache").is_dir()
 
@@ -258,7 +258,7 @@ def test_each_page_read_gets_settings_of_its_own(make_app, tmp_path):
     app.build()
     app.cleanup()
     assert warnings_of(app) == []
-    assert "settings" in app.anchor_sop_speedups
+    assert "settings" in app.anchor_sop.speedups
     assert {p.name for p in app.env.dependencies["including"]} == {"part.txt"}
     assert "plain" not in app.env.dependencies
     assert "Included words." in (app.outdir / "including.html").read_text()
@@ -283,7 +283,7 @@ def test_a_page_whose_front_matter_changes_myst_gets_a_parser_of_its_own(make_ap
     app.build()
     app.cleanup()
     assert warnings_of(app) == []
-    assert "markdown" in app.anchor_sop_speedups
+    assert "markdown" in app.anchor_sop.speedups
     assert "<dl" in (app.outdir / "with-lists.html").read_text()
     without = (app.outdir / "without-lists.html").read_text()
     assert "<dl" not in without
@@ -305,7 +305,7 @@ def test_an_edited_template_is_used_by_the_next_build(make_app, tmp_path):
         app = make_app("html", srcdir=srcdir, confoverrides={"templates_path": ["_templates"]})
         app.build()
         app.cleanup()
-        assert "templates" in app.anchor_sop_speedups
+        assert "templates" in app.anchor_sop.speedups
         assert marker in (app.outdir / "index.html").read_text()
 
 
@@ -479,5 +479,5 @@ def test_two_files_for_one_page_are_reported_as_the_stock_path_reports_them(make
     app = make_app("html", srcdir=srcdir, freshenv=True, confoverrides=overrides)
     app.build()
     app.cleanup()
-    assert "files" in app.anchor_sop_speedups
+    assert "files" in app.anchor_sop.speedups
     assert [w for w in warnings_of(app) if 'multiple files found for the document "page"' in w]

@@ -33,7 +33,8 @@ from .pages import setup_pages
 from .preview_banner import setup_preview_banner
 from .preview_standby import setup_preview_standby
 from .render import setup_render
-from .speed import setup_speed
+from .reports import setup_reports
+from .state import setup_state
 from .store import setup_store
 from .traceability.changes import setup_changes
 from .traceability.links import setup_trace
@@ -57,8 +58,10 @@ def _add_templates_path(_app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    # first: the speedups are decided before any other configuration handler runs
-    setup_speed(app)
+    setup_state(app)
+    # plugged in from above, first: the speedups are decided before any other
+    # configuration handler runs, and replace the stock seams they speed up
+    app.setup_extension("anchor_sop.speed")
     app.setup_extension("sphinx_design")
     app.setup_extension("sphinx_needs")
     app.add_config_value("anchor_owner_roles", ["Anchor MSP Operations Lead"], "env", types=(list,))
@@ -87,6 +90,7 @@ def setup(app: Sphinx) -> dict:
     setup_trace(app)
     setup_traceability(app)
     setup_changes(app)
+    setup_reports(app)
     setup_pdf(app)
     setup_preview_banner(app)
     setup_preview_standby(app)

@@ -20,6 +20,7 @@ from sphinx.application import Sphinx
 from sphinx.util.logging import is_suppressed_warning
 
 from .diagnostics import source_place
+from .state import build_state
 
 #: Where the warnings of the last build are written, under the output folder.
 WARNINGS_FILE = "_static/anchor-warnings.json"
@@ -72,11 +73,11 @@ def _start(app: Sphinx) -> None:
     app.add_js_file("anchor-preview.js", loading_method="defer")
     handler = _Keep(app)
     logging.getLogger("sphinx").addHandler(handler)
-    app.anchor_sop_preview_warnings = handler
+    build_state(app).preview_warnings = handler
 
 
 def _write(app: Sphinx, _exception: Exception | None) -> None:
-    handler = getattr(app, "anchor_sop_preview_warnings", None)
+    handler = build_state(app).preview_warnings
     if handler is None:
         return
     logging.getLogger("sphinx").removeHandler(handler)

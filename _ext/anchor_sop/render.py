@@ -33,7 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
 from .model import STATE_COLORS
-from .speed.rowcache import kept_rows, writes_rows
+from .state import build_state, env_state
 
 RESOLVE_EVENT = "anchor-sop-resolve"
 
@@ -152,9 +152,9 @@ class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node nam
 
     ``rows`` holds a :class:`TableRow` per row; ``page`` is the page the rows
     were made for. The only child is the text of every cell, for the search
-    index. With the ``tables`` speedup the HTML writer writes the rows straight
-    from ``rows`` (:mod:`anchor_sop.speed.tables`); otherwise, and for every
-    other format, :class:`ExpandTableRows` makes them docutils rows, the same
+    index. Where a speedup says so (:attr:`anchor_sop.state.EnvState.writes_rows`)
+    the HTML writer writes the rows straight from ``rows``; otherwise, and for
+    every other format, :class:`ExpandTableRows` makes them docutils rows, the same
     HTML. A view of 10,000 rows is then one node to every post-transform
     instead of 150,000.
     """
@@ -163,8 +163,9 @@ class table_rows(nodes.General, nodes.Element):  # noqa: N801 (docutils node nam
 class TableRow(NamedTuple):
     """One body row: its cells, made when it is written, or the HTML the last build kept."""
 
-    #: ``(function name, recipe)`` for a row made from a recipe (see
-    #: :mod:`anchor_sop.speed.rowcache`); ``None`` for a row that is not kept.
+    #: ``(view name, recipe)`` for a row made from a recipe (a speedup may keep its
+    #: HTML for the next build: :attr:`anchor_sop.state.Seams.kept_rows`); ``None`` for
+    #: a row that is not kept.
     key: Hashable | None
     #: Makes the row's cells, a paragraph each; ``None`` for a kept row.
     cells: Callable[[], list[nodes.paragraph]] | None
@@ -212,7 +213,7 @@ def recipe_table(
     all exist as nodes at once (in a large project the matrix and reverse
     views were the build's peak of memory, held until their pages were written).
     """
-    kept = kept_rows(app, page)
+    kept = build_state(app).seams.kept_rows(app, page)
     rows = []
     for recipe in recipes:
         key = (make_cells.__name__, recipe)
@@ -255,7 +256,7 @@ class ExpandTableRows(SphinxPostTransform):
     default_priority = 450  # after the placeholders' tables are made (400)
 
     def run(self, **_kwargs) -> None:
-        if writes_rows(self.env):
+        if env_state(self.env).writes_rows:
             return  # written by the HTML translator (the tables speedup), kept rows included
         for node in list(self.document.findall(table_rows)):
             rows = []
@@ -290,9 +291,7 @@ def link_to(
 
 
 def _relative_uri(app: Sphinx, fromdocname: str, docname: str) -> str:
-    if not hasattr(app, "anchor_sop_uris"):
-        app.anchor_sop_uris = {}
-    uris = app.anchor_sop_uris
+    uris = build_state(app).uris
     if (fromdocname, docname) not in uris:
         uris[fromdocname, docname] = app.builder.get_relative_uri(fromdocname, docname)
     return uris[fromdocname, docname]

@@ -16,6 +16,7 @@ from sphinx.environment import BuildEnvironment
 
 from .evidence.kinds import KINDS
 from .model import NEED_LINKS
+from .state import build_state, env_state
 
 
 @dataclass
@@ -228,14 +229,12 @@ def shows_every_page(env: BuildEnvironment, docname: str) -> bool:
 
 
 def _all(env: BuildEnvironment) -> dict[str, DocStore]:
-    if not hasattr(env, "anchor_sop"):
-        env.anchor_sop = {}
-    return env.anchor_sop
+    return env_state(env).documents
 
 
 def pages_purged(app: Sphinx) -> set[str]:
     """The pages this build re-read or removed (Sphinx purges each one first)."""
-    return getattr(app, "anchor_sop_pages_purged", set())
+    return build_state(app).pages_purged
 
 
 def pages_read(app: Sphinx) -> bool:
@@ -244,9 +243,7 @@ def pages_read(app: Sphinx) -> bool:
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    if not hasattr(app, "anchor_sop_pages_purged"):
-        app.anchor_sop_pages_purged = set()
-    app.anchor_sop_pages_purged.add(docname)
+    build_state(app).pages_purged.add(docname)
     _all(env).pop(docname, None)
 
 

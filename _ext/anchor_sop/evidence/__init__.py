@@ -11,24 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sphinx.application import Sphinx
-from sphinx_needs.api import get_needs_view
 
 from ..model import EVIDENCE_MODES
+from ..state import env_state
 from .kinds import CHANGE_AREAS, CHANGE_AREAS_CONFIG
 
 # The submodules are imported in setup_evidence: ``kinds`` configures sphinx-needs
 # (needs_model imports it), and the directives import needs_model.
-
-
-def _check(app: Sphinx, _builder=None) -> None:
-    """After the trace report (600): check the records, then compute and enforce."""
-    from .checks import check_records
-    from .operation import enforce, operation_report
-
-    needs = get_needs_view(app)
-    check_records(app, needs)
-    app.anchor_sop_operation = None
-    enforce(app, operation_report(app), needs)
 
 
 #: No record is waiting to become late.
@@ -44,11 +33,11 @@ def _rewrite_when_a_deadline_passed(app: Sphinx, env) -> list[str]:
     from .operation import Records, pending_deadlines, stored_requirements
 
     moment = now()
-    due = getattr(env, "anchor_sop_next_deadline", None)
+    due = env_state(env).next_deadline
     if due is None or due <= moment or pages_read(app):
         requirements = [requirement for _doc, _rule, requirement in stored_requirements(env)]
         upcoming = pending_deadlines(Records(all_records(env)), requirements)
-        env.anchor_sop_next_deadline = min((d for d in upcoming if d > moment), default=NO_DEADLINE)
+        env_state(env).next_deadline = min((d for d in upcoming if d > moment), default=NO_DEADLINE)
     if due is None or due > moment:
         return []
     return sorted(
@@ -70,5 +59,4 @@ def setup_evidence(app: Sphinx) -> None:
     # the record form's script first: the run form's uses what it shares
     setup_record_form(app)
     setup_run_form(app)
-    app.connect("write-started", _check, priority=610)
     app.connect("env-get-updated", _rewrite_when_a_deadline_passed)

@@ -31,6 +31,7 @@ from sphinx.errors import SphinxError
 from .. import clock
 from ..diagnostics import report
 from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES, counted
+from ..state import build_state
 from ..store import Record, all_records, stores
 from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
 from .records import parse_datetime
@@ -512,9 +513,5 @@ def audit_period(app: Sphinx) -> tuple[date, date] | None:
 
 
 def operation_report(app: Sphinx) -> OperationReport:
-    """The operating state of this build (computed at ``write-started``)."""
-    if getattr(app, "anchor_sop_operation", None) is None:
-        # the trace report is computed first, at write-started (priority 600)
-        trace = app.anchor_sop_report
-        app.anchor_sop_operation = build_operation(app, trace.rules, trace.verifiers)
-    return app.anchor_sop_operation
+    """The operating state of this build (:mod:`anchor_sop.reports`)."""
+    return build_state(app).operation

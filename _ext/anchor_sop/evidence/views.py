@@ -40,6 +40,7 @@ from ..render import (
     recipe_table,
     state_badge,
 )
+from ..state import env_state
 from ..store import (
     EVIDENCE,
     PAGES,
@@ -232,9 +233,9 @@ def _rewrite_neighbours(_app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Work out each record's neighbours once per build; the record pages whose
     previous or next record changed (one was added or removed beside them, or
     retitled) are rewritten: those alone, not every record of the kind."""
-    before = getattr(env, "anchor_sop_neighbours", {})
+    before = env_state(env).neighbours
     now = _neighbours_of_each(env)
-    env.anchor_sop_neighbours = now
+    env_state(env).neighbours = now
     return sorted(docname for docname, shown in now.items() if before.get(docname) != shown)
 
 
@@ -421,7 +422,7 @@ def neighbours(app: Sphinx, page: str, kind: str) -> list[nodes.Node]:
         <paragraph classes="anchor-record-nav"> Previous: <reference> · Next: <reference>
     """
     nav = nodes.paragraph(classes=["anchor-record-nav"])
-    sides = zip(("Previous", "Next"), app.env.anchor_sop_neighbours[page], strict=True)
+    sides = zip(("Previous", "Next"), env_state(app.env).neighbours[page], strict=True)
     for label, (need_id, docname, title) in ((s, n) for s, n in sides if n):
         nav += [nodes.Text(" · ")] if len(nav) else []
         nav += nodes.Text(f"{label} {KINDS[kind].title.lower()}: ")

@@ -11,31 +11,27 @@ CSV is UTF-8 with a header row; the XLSX is made by
 :mod:`anchor_sop.exports.spreadsheet`. Each is the same bytes for the same
 sources and build date, so the audit pack is reproducible.
 
-With the ``parallel`` speedup (:mod:`anchor_sop.speed`), an edit (a build that
-reads few pages) makes them in a process forked once the needs are final,
-while the pages are written: the write worker Sphinx starts for the last
-pages leaves a core idle. That process writes them into a folder beside the
-doctrees; the main process still decides which to write when the build has
-finished, and moves those into place.
+How they are made is a seam (:attr:`anchor_sop.state.Seams.write_exports`):
+one after another once the build has finished, or, with the ``parallel``
+speedup, in a process forked while the pages are written
+(:mod:`anchor_sop.speed.exports`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from sphinx.application import Sphinx
-from sphinx.util.parallel import ParallelTasks
 from sphinx_needs.api import get_needs_view
 
 from .. import clock
 from ..model import EXPORTS_JSON, NEEDS_JSON
 from ..render import RESOLVE_EVENT
-from ..speed.parallel import reads_few_pages
-from ..speed.switch import is_on
+from ..state import build_state
 from ..store import pages_read, shows_every_page
 from .provenance import exports_json, provenance
 from .spreadsheet import workbook
@@ -53,6 +49,15 @@ def writes_exports(app: Sphinx) -> bool:
 VIEWS, NEEDS = "views", "needs"
 
 
+class Export(NamedTuple):
+    #: Makes the file's bytes.
+    make: Callable[[Sphinx], bytes]
+    #: ``VIEWS`` or ``NEEDS``.
+    follows: str
+    #: What it holds, where the site links to it.
+    label: str
+
+
 def add_export(
     app: Sphinx,
     filename: str,
@@ -63,7 +68,7 @@ def add_export(
     """Write ``make(app)`` as ``filename`` beside the pages whenever what it follows
     changed: an aggregate page was written (``VIEWS``), or a page was read (``NEEDS``).
     ``label`` says what it holds where the site links to it."""
-    app.anchor_sop_exports[filename] = (make, follows, label)
+    build_state(app).exports[filename] = Export(make, follows, label)
 
 
 #: The files beside the pages that sphinx-needs and this module write themselves.
@@ -78,7 +83,7 @@ def exports_listed(app: Sphinx) -> list[tuple[str, str]]:
     in the order the components declare them, then needs.json and exports.json."""
     declared = [
         (name, label)
-        for name, (_make, _follows, label) in app.anchor_sop_exports.items()
+        for name, (_make, _follows, label) in build_state(app).exports.items()
         if name not in WRITTEN_ANYWAY  # needs.json is the speedups' when they are on
     ]
     return [*declared, *WRITTEN_ANYWAY.items()]
@@ -118,67 +123,30 @@ def note_written(app: Sphinx, docname: str) -> None:
     """Note that ``docname`` is written: the exports hold what the aggregate pages show,
     so they are rewritten when one is (noted as a page is resolved)."""
     if shows_every_page(app.env, docname):
-        app.anchor_sop_wrote_pages = True
+        build_state(app).wrote_views = True
 
 
 def _note_written(app: Sphinx, _doctree, docname: str) -> None:
     note_written(app, docname)
 
 
-def _made_folder(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / "anchor-exports"
-
-
-def _make_into_folder(app: Sphinx) -> None:
-    """Make every export into the folder (in the forked process)."""
-    folder = _made_folder(app)
-    for name, (make, _follows, _label) in app.anchor_sop_exports.items():
-        (folder / name).write_bytes(make(app))
-
-
-def _make_early(app: Sphinx, _builder) -> None:
-    """In an edit that read pages, make the exports in a forked process; Sphinx's
-    tasks carry its warnings and errors back."""
-    app.anchor_sop_made = None
-    if writes_exports(app) and pages_read(app) and is_on(app, "parallel") and reads_few_pages(app):
-        folder = _made_folder(app)
-        shutil.rmtree(folder, ignore_errors=True)  # what an interrupted build left
-        folder.mkdir(parents=True)
-        tasks = ParallelTasks(1)
-        tasks.add_task(_make_into_folder, app)
-        app.anchor_sop_made = tasks
-
-
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
-    early = getattr(app, "anchor_sop_made", None)
-    try:
-        if exception is not None or not writes_exports(app):
-            if early is not None:
-                early.terminate()
-            return
-        if early is not None:
-            early.join()
-        outdir = Path(app.outdir)
-        changed = {
-            VIEWS: getattr(app, "anchor_sop_wrote_pages", False),
-            NEEDS: pages_read(app),
-        }
-        wrote = False
-        for name, (make, follows, _label) in app.anchor_sop_exports.items():
-            if changed[follows] or not (outdir / name).is_file():
-                wrote = True
-                if early is None:
-                    (outdir / name).write_bytes(make(app))
-                else:
-                    # a rename, or a copy where the doctrees are on another file system
-                    shutil.move(_made_folder(app) / name, outdir / name)
-        # needs.json changed too when a page was read, whoever wrote it
-        if wrote or changed[NEEDS] or not (outdir / EXPORTS_JSON).is_file():
-            names = {*app.anchor_sop_exports, NEEDS_JSON}
-            (outdir / EXPORTS_JSON).write_bytes(exports_json(app, sorted(names)))
-    finally:
-        if early is not None:
-            shutil.rmtree(_made_folder(app), ignore_errors=True)
+    """Write each export whose sources changed, or that is missing, then exports.json."""
+    if exception is not None or not writes_exports(app):
+        return
+    state = build_state(app)
+    outdir = Path(app.outdir)
+    changed = {VIEWS: state.wrote_views, NEEDS: pages_read(app)}
+    names = [
+        name
+        for name, export in state.exports.items()
+        if changed[export.follows] or not (outdir / name).is_file()
+    ]
+    state.seams.write_exports(app, names)
+    # needs.json changed too when a page was read, whoever wrote it
+    if names or changed[NEEDS] or not (outdir / EXPORTS_JSON).is_file():
+        every = {*state.exports, NEEDS_JSON}
+        (outdir / EXPORTS_JSON).write_bytes(exports_json(app, sorted(every)))
 
 
 def _read_provenance(app: Sphinx, _builder) -> None:
@@ -189,9 +157,6 @@ def _read_provenance(app: Sphinx, _builder) -> None:
 
 def setup_exports(app: Sphinx) -> None:
     app.add_config_value("anchor_site_url", "", "html", types=(str,))
-    app.anchor_sop_exports = {}
     app.connect("write-started", _read_provenance, priority=650)
     app.connect(RESOLVE_EVENT, _note_written)
-    # once the needs are final: after sphinx-needs (500) and the trace check (600)
-    app.connect("write-started", _make_early, priority=700)
     app.connect("build-finished", _write_exports)

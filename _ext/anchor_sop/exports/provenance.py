@@ -17,6 +17,7 @@ from sphinx.application import Sphinx
 
 from .. import clock
 from ..git import GitError, git
+from ..state import build_state
 
 #: What stands for the commit outside a git checkout.
 UNKNOWN = "unknown (not built from a git checkout)"
@@ -42,7 +43,7 @@ def _git(folder: str, *args: str) -> str | None:
 
 def provenance(app: Sphinx) -> Provenance:
     """The build's provenance (read once per build)."""
-    known = getattr(app, "anchor_sop_provenance", None)
+    known = build_state(app).provenance
     if known is None:
         folder = str(app.confdir)
         commit = _git(folder, "rev-parse", "HEAD")
@@ -53,7 +54,7 @@ def provenance(app: Sphinx) -> Provenance:
                 commit = f"{commit} (modified)"
             commit_date = _git(folder, "log", "-1", "--format=%cI", "HEAD") or UNKNOWN
             known = Provenance(commit, commit_date, clock.now().isoformat())
-        app.anchor_sop_provenance = known
+        build_state(app).provenance = known
     return known
 
 

@@ -29,6 +29,7 @@ from ..diagnostics import report
 from ..documents import review_banner
 from ..model import DUE_SOON_DAYS, ENFORCEMENT_MODES, counted
 from ..render import RESOLVE_EVENT
+from ..state import env_state
 from ..store import (
     DocumentRecord,
     ExceptionRecord,
@@ -164,9 +165,9 @@ def _rewrite_on_new_day(_app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     """When the date changed since the last build, rewrite every date-dependent page:
     documents (review banners), exceptions (their state) and the registers and views."""
     today = clock.today()
-    if getattr(env, "anchor_sop_today", None) == today:
+    if env_state(env).today == today:
         return []
-    env.anchor_sop_today = today
+    env_state(env).today = today
     return sorted(
         docname
         for docname, store in stores(env).items()

@@ -26,47 +26,48 @@ switch and the releases it is tested with (:mod:`.switch`):
 - :mod:`.templates`: ``templates``, compiled page templates cached, not checked
   on disk again.
 
-What the logic asks of this package: :func:`.switch.is_on`,
-:func:`.parallel.reads_few_pages`, :func:`.rowcache.kept_rows` and
-:func:`.rowcache.writes_rows` (rows), :func:`.tables.made_when_written_or_now`
-(trace lists).
+- :mod:`.exports`: ``parallel`` too, the exports made in a process forked while
+  the pages are written.
+
+The logic never imports this package: it is a Sphinx extension of its own,
+which :func:`anchor_sop.setup` loads first, and it plugs in by replacing the
+stock seams of :class:`anchor_sop.state.Seams` (rows kept and written,
+nodes made when written, how the exports are made) when a speedup is on.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from .switch import SPEEDUPS, is_on
+from .assets import setup_assets
+from .collector import setup_collector
+from .envsave import setup_envsave
+from .events import setup_events
+from .exports import setup_exports
+from .files import setup_files
+from .markdown import setup_markdown
+from .navigation import setup_navigation
+from .needs_json import setup_needs_json
+from .parallel import setup_parallel
+from .purge import setup_purge
+from .settings import setup_settings
+from .stemmer import setup_stemmer
+from .switch import SPEEDUPS, is_on, setup_switch
+from .tables import setup_tables
+from .templates import setup_templates
+from .translators import setup_translators
 
-__all__ = ["SPEEDUPS", "is_on", "setup_speed"]
+__all__ = ["SPEEDUPS", "is_on", "setup"]
 
 
-def setup_speed(app: Sphinx) -> None:
-    # imported here: the logic imports this package's small surface while it loads,
-    # and the speedups import the logic they speed up
-    from .assets import setup_assets
-    from .collector import setup_collector
-    from .envsave import setup_envsave
-    from .events import setup_events
-    from .files import setup_files
-    from .markdown import setup_markdown
-    from .navigation import setup_navigation
-    from .needs_json import setup_needs_json
-    from .parallel import setup_parallel
-    from .purge import setup_purge
-    from .settings import setup_settings
-    from .stemmer import setup_stemmer
-    from .switch import setup_switch
-    from .tables import setup_tables
-    from .templates import setup_templates
-    from .translators import setup_translators
-
+def setup(app: Sphinx) -> dict:
     setup_switch(app)
     setup_events(app)
     setup_envsave(app)
     setup_files(app)
     setup_collector(app)
     setup_parallel(app)
+    setup_exports(app)
     setup_purge(app)
     setup_stemmer(app)
     setup_settings(app)
@@ -77,3 +78,4 @@ def setup_speed(app: Sphinx) -> None:
     setup_needs_json(app)
     setup_tables(app)
     setup_templates(app)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -43,6 +43,7 @@ from sphinx.application import ENV_PICKLE_FILENAME, Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.data import SphinxNeedsData
 
+from ..state import env_state
 from ..store import pages_purged
 from .pickling import dumps
 from .switch import when_on
@@ -131,7 +132,7 @@ def load_needs(folder: str, files: tuple[str, ...], order: tuple[str, ...]) -> d
 def _save_needs(app: Sphinx, env: BuildEnvironment, needs: dict) -> _SavedNeeds:
     folder = Path(app.doctreedir) / FOLDER
     folder.mkdir(exist_ok=True)
-    files: dict[int, str] = dict(getattr(env, "anchor_sop_needs_files", {}))
+    files = dict(env_state(env).needs_files)
     changed = {group_of(docname) for docname in pages_purged(app)} | {NO_PAGE}
     changed |= set(range(GROUPS)) - files.keys()
     grouped: dict[int, dict] = {group: {} for group in changed}
@@ -147,7 +148,7 @@ def _save_needs(app: Sphinx, env: BuildEnvironment, needs: dict) -> _SavedNeeds:
         files.pop(group, None)
         if members:
             files[group] = _write_group(folder, members)
-    env.anchor_sop_needs_files = files
+    env_state(env).needs_files = files
     for path in folder.iterdir():
         if path.name not in files.values():
             path.unlink()

@@ -47,6 +47,7 @@ from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from ..state import build_state, env_state
 from ..store import digest, pages_purged, pages_read
 from .rowcache import code_version, read_kept, write_kept
 from .switch import is_on
@@ -214,7 +215,7 @@ def _inputs_digest(app: Sphinx) -> str:
         # a page the root's toctrees do not reach (a record, an orphan) is not in the tree
         [
             (name, toc)
-            for name, toc in sorted(env.anchor_sop_toc_digests.items())
+            for name, toc in sorted(env_state(env).toc_digests.items())
             if name in reachable
         ],
     )
@@ -238,9 +239,9 @@ def _note_toc_digests(app: Sphinx, env: BuildEnvironment) -> list[str]:
     this build read are digested again. A build without the speedup drops them: the next
     one with it makes them all anew."""
     if not is_on(app, "navigation"):
-        vars(env).pop("anchor_sop_toc_digests", None)
+        env_state(env).toc_digests = None
         return []
-    digests: dict[str, bytes] = getattr(env, "anchor_sop_toc_digests", {})
+    digests = env_state(env).toc_digests or {}
     for docname in pages_purged(app) | (digests.keys() - env.tocs.keys()):
         digests.pop(docname, None)
     for docname in env.tocs.keys() - digests.keys():
@@ -249,7 +250,7 @@ def _note_toc_digests(app: Sphinx, env: BuildEnvironment) -> list[str]:
         digests[docname] = digest(
             repr((env.tocs[docname].pformat(), env.titles[docname].pformat()))
         )
-    env.anchor_sop_toc_digests = digests
+    env_state(env).toc_digests = digests
     return []
 
 
@@ -276,13 +277,14 @@ def _fast(app: Sphinx) -> bool:
 
 
 def _navigation(app: Sphinx) -> Navigation:
-    if getattr(app, "anchor_sop_navigation", None) is None:
-        app.anchor_sop_navigation = kept_or_read(app)
-    return app.anchor_sop_navigation
+    state = build_state(app)
+    if state.navigation is None:
+        state.navigation = kept_or_read(app)
+    return state.navigation
 
 
 def _forget(app: Sphinx, *_args) -> None:
-    app.anchor_sop_navigation = None
+    build_state(app).navigation = None
 
 
 def _skip_unchanged_parents(app: Sphinx, _builder) -> None:
@@ -302,22 +304,21 @@ def _skip_unchanged_parents(app: Sphinx, _builder) -> None:
         if _navigation(app).digest != finished:
             return
     # hidden only while Sphinx decides which pages to write (restored by _restore_parents)
-    app.anchor_sop_files_to_rebuild = app.env.files_to_rebuild
+    build_state(app).files_to_rebuild = app.env.files_to_rebuild
     app.env.files_to_rebuild = {}
 
 
 def _restore_parents(app: Sphinx, *_args) -> None:
-    hidden = getattr(app, "anchor_sop_files_to_rebuild", None)
-    if hidden is not None:
-        app.env.files_to_rebuild = hidden
-        app.anchor_sop_files_to_rebuild = None
+    state = build_state(app)
+    if state.files_to_rebuild is not None:
+        app.env.files_to_rebuild, state.files_to_rebuild = state.files_to_rebuild, None
 
 
 def _record_finished(app: Sphinx, exception: Exception | None) -> None:
     """A build that wrote its pages records the digest of the toctrees they show (one
     that wrote none leaves the record as it was)."""
     _restore_parents(app)
-    navigation = getattr(app, "anchor_sop_navigation", None)  # the html builder's only
+    navigation = build_state(app).navigation  # the html builder's only
     if exception is None and navigation is not None:
         _kept_path(app, "finished").write_text(navigation.digest)
 

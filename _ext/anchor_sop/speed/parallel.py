@@ -57,6 +57,7 @@ from sphinx.util.build_phase import BuildPhase
 from sphinx.util.display import status_iterator
 from sphinx.util.parallel import ParallelTasks, parallel_available
 
+from ..state import build_state
 from ..store import shows_every_page
 from .pickling import dumps
 from .switch import is_on, when_on
@@ -65,15 +66,15 @@ from .switch import is_on, when_on
 def reads_few_pages(app: Sphinx) -> bool:
     """Whether this build reads fewer than half the project's pages: an edit, not a
     cold build. Decided as reading begins (``env-before-read-docs``, priority 900)."""
-    return getattr(app, "anchor_sop_reads_few", False)
+    return build_state(app).reads_few
 
 
 def _read_few_in_main_process(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     # decided with every speedup's handlers, the collector's too
-    app.anchor_sop_reads_few = 2 * len(docnames) < len(env.found_docs)
-    if is_on(app, "parallel") and app.parallel > 1 and app.anchor_sop_reads_few:
+    build_state(app).reads_few = 2 * len(docnames) < len(env.found_docs)
+    if is_on(app, "parallel") and app.parallel > 1 and build_state(app).reads_few:
         # Sphinx checks app.parallel right after this event, before reading
-        app.anchor_sop_parallel = app.parallel
+        build_state(app).parallel = app.parallel
         app.parallel = 1
 
 
@@ -125,15 +126,15 @@ def _read_in_shares(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> 
     workers.join()
     for share in worker_shares:
         env.merge_info_from(share, pickle.loads(read.pop(share[0])), app)
-    app.anchor_sop_read_in_shares = list(docnames)
+    build_state(app).read_in_shares = list(docnames)
     docnames.clear()
 
 
 @when_on("parallel", otherwise=())
 def _pages_read_in_shares(app: Sphinx, _env: BuildEnvironment) -> list[str]:
     # Sphinx writes the pages it read (none, here) and those env-updated returns
-    read = getattr(app, "anchor_sop_read_in_shares", [])
-    app.anchor_sop_read_in_shares = []
+    state = build_state(app)
+    read, state.read_in_shares = state.read_in_shares, []
     return read
 
 
@@ -141,17 +142,16 @@ def _pages_read_in_shares(app: Sphinx, _env: BuildEnvironment) -> list[str]:
 def _one_writer_per_process(app: Sphinx, _builder) -> None:
     # Sphinx writes with app.parallel - 1 workers, read after this event
     if app.parallel > 1:
-        app.anchor_sop_parallel = app.parallel
+        build_state(app).parallel = app.parallel
         app.parallel += 1
 
 
 def _restore_parallel(app: Sphinx, _env_or_exception: object) -> None:
     # before the builder decides whether to write in parallel (after
     # env-updated), and when the build has finished
-    parallel = getattr(app, "anchor_sop_parallel", None)
-    if parallel is not None:
-        app.parallel = parallel
-        app.anchor_sop_parallel = None
+    state = build_state(app)
+    if state.parallel is not None:
+        app.parallel, state.parallel = state.parallel, None
 
 
 def _aggregate_pages_first(env: BuildEnvironment, docnames: Sequence[str]) -> list[str]:

@@ -32,28 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
-
-from .switch import is_on
 
 #: The row's HTML (between ``<tr>`` and ``</tr>``) and each text of its cells.
 Kept = tuple[str, tuple[str, ...]]
 
 
-def writes_rows(env: BuildEnvironment) -> bool:
-    """Whether the HTML translator writes table rows itself and keeps them (the
-    ``tables`` speedup, in an HTML builder), as decided when the builder started."""
-    return getattr(env, "anchor_sop_writes_rows", False)
-
-
-def decide_rows(app: Sphinx) -> None:
-    app.env.anchor_sop_writes_rows = is_on(app, "tables") and app.builder.format == "html"
-
-
 def kept_rows(app: Sphinx, page: str) -> dict[Hashable, Kept]:
     """The rows kept for ``page`` by the last build, when they still apply."""
-    if not writes_rows(app.env):
-        return {}
     path = _file(app.doctreedir, app.builder.name, page)
     return read_kept(path, _context(app.builder, page)) or {}
 

@@ -29,6 +29,8 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from ..state import build_state
+
 logger = logging.getLogger(__name__)
 
 #: The Sphinx releases every speedup is tested with (``nox -s compat`` tests the
@@ -136,7 +138,7 @@ SPEEDUPS: dict[str, Speedup] = {
 
 def is_on(app: Sphinx, name: str) -> bool:
     """Whether the speedup ``name`` is in force for this application's build."""
-    return name in getattr(app, "anchor_sop_speedups", ())
+    return name in build_state(app).speedups
 
 
 def when_on(name: str, otherwise: Any = None) -> Callable:
@@ -209,12 +211,11 @@ def _decide(app: Sphinx, config: Config) -> None:
             )
         else:
             on.add(name)
-    app.anchor_sop_speedups = frozenset(on)
+    build_state(app).speedups = frozenset(on)
 
 
 def setup_switch(app: Sphinx) -> None:
     """Register the switch; it is decided first, at ``config-inited``."""
     # "env": a build with other speedups starts from a fresh environment
     app.add_config_value("anchor_speedups", True, "env", types=(bool, list, tuple))
-    app.anchor_sop_speedups = frozenset()
     app.connect("config-inited", _decide, priority=0)

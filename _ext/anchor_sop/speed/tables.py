@@ -24,9 +24,10 @@ from sphinx.application import Sphinx
 from sphinx.writers.html5 import HTML5Translator
 from sphinx_design.badges_buttons import sd_badge
 
-# the module, not its names: render imports this package for its rows
 from .. import render
-from .rowcache import decide_rows, keep_rows, writes_rows
+from ..state import build_state, env_state
+from .rowcache import keep_rows, kept_rows
+from .switch import is_on
 
 
 class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
@@ -38,13 +39,11 @@ class made_when_written(nodes.General, nodes.Element):  # noqa: N801 (docutils n
     """
 
 
-def made_when_written_or_now(
-    app: Sphinx, make: Callable[[], list[nodes.Node]], text: str
+def made_when_written_now(
+    _app: Sphinx, make: Callable[[], list[nodes.Node]], text: str
 ) -> list[nodes.Node]:
-    """``make``'s nodes, or where the HTML translator writes them, the node that makes them."""
-    if writes_rows(app.env):
-        return [made_when_written("", nodes.Text(text), make=make)]
-    return make()
+    """The node that makes ``make``'s nodes as the HTML translator writes the page."""
+    return [made_when_written("", nodes.Text(text), make=make)]
 
 
 #: Elements the translator writes as ``starttag(node, tag, "")``, children, ``</tag>``
@@ -155,8 +154,17 @@ def _handler(translator: HTML5Translator, kind: type, action: str):
     return getattr(translator, f"unknown_{'departure' if action == 'depart' else 'visit'}")
 
 
+def _plug_in(app: Sphinx) -> None:
+    """Replace the stock seams in an HTML builder when the speedup is on."""
+    if is_on(app, "tables") and app.builder.format == "html":
+        env_state(app.env).writes_rows = True
+        seams = build_state(app).seams
+        seams.kept_rows = kept_rows
+        seams.made_when_written = made_when_written_now
+
+
 def setup_tables(app: Sphinx) -> None:
     # only ever met where the speedup is on: off, the nodes are made docutils nodes
     app.add_node(render.table_rows, html=(visit_table_rows, None))
     app.add_node(made_when_written, html=(visit_made_when_written, None))
-    app.connect("builder-inited", decide_rows)
+    app.connect("builder-inited", _plug_in)

@@ -50,6 +50,7 @@ from ..model import (
     nox_command,
 )
 from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
+from ..state import build_state
 from ..store import EVERYTHING, doc_store
 
 Need = Mapping[str, Any]
@@ -207,12 +208,12 @@ class ChangesSinceAuditDirective(SphinxDirective):
 
 def current_changes(app: Sphinx) -> list[Change] | None:
     """The changes since the earlier needs, or None when there are none to compare with."""
-    earlier = getattr(app, "anchor_sop_earlier_needs", None)
-    if earlier is None:
+    state = build_state(app)
+    if state.earlier_needs is None:
         return None
-    if not hasattr(app, "anchor_sop_audit_changes"):
-        app.anchor_sop_audit_changes = compare(earlier, get_needs_view(app))
-    return app.anchor_sop_audit_changes
+    if state.audit_changes is None:
+        state.audit_changes = compare(state.earlier_needs, get_needs_view(app))
+    return state.audit_changes
 
 
 def since_label(app: Sphinx) -> str:
@@ -263,7 +264,7 @@ def _read_earlier_needs(app: Sphinx) -> None:
     if not app.config.anchor_changes_since:
         return
     try:
-        app.anchor_sop_earlier_needs = load_needs(app.config.anchor_changes_since)
+        build_state(app).earlier_needs = load_needs(app.config.anchor_changes_since)
     except ChangesError as error:
         report(
             None,

@@ -3,7 +3,7 @@
 Each ``trace_list`` placeholder becomes the list of linked needs, read from
 sphinx-needs' resolved data: plain values (:class:`Listing`) and their words,
 whose nodes are made at once, or with the ``tables`` speedup by the HTML
-translator as it writes the page (:mod:`anchor_sop.speed.tables`).
+translator as it writes the page (:attr:`anchor_sop.state.Seams.made_when_written`).
 
 Because a page shows links written on other pages, an incremental build
 rewrites, besides the pages it re-read, every page whose needs link to or
@@ -41,7 +41,7 @@ from ..render import (
     state_badge,
     trace_list,
 )
-from ..speed.tables import made_when_written_or_now
+from ..state import build_state, env_state
 from ..store import (
     DOCUMENTS,
     EVERYTHING,
@@ -99,7 +99,9 @@ def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) 
             continue
         listing = Listing(node["label"], node["empty"], links)
         make = partial(_listing_nodes, app, fromdocname, listing)
-        node.replace_self(made_when_written_or_now(app, make, _listing_text(listing)))
+        node.replace_self(
+            build_state(app).seams.made_when_written(app, make, _listing_text(listing))
+        )
 
 
 def _link(app: Sphinx, node: trace_list, other_id: str, needs) -> Link:
@@ -178,9 +180,7 @@ class Changes:
 
 
 def _changes(app: Sphinx) -> Changes:
-    if not hasattr(app, "anchor_sop_changes"):
-        app.anchor_sop_changes = Changes()
-    return app.anchor_sop_changes
+    return build_state(app).changes
 
 
 def _note_purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
@@ -231,9 +231,7 @@ NO_PAGE = "\x00"
 def _unchanged_outside(env: BuildEnvironment, changes: Changes) -> tuple[set[str], set[str]]:
     """The re-read pages other pages see as before, and what changed on the others (a
     page that came or went: everything); records each page's view for next time."""
-    if not hasattr(env, "anchor_sop_outside"):
-        env.anchor_sop_outside = {}
-    seen = env.anchor_sop_outside
+    seen = env_state(env).outside
     unchanged, changed_kinds = set(), set()
     for docname in changes.read | set(changes.purged):
         view = outside_view(env, docname) if docname in env.all_docs else None
@@ -300,8 +298,8 @@ def pages_to_rewrite(
 def _rewrite_linked_pages(app: Sphinx, env: BuildEnvironment) -> Iterable[str]:
     changes = _changes(app)
     baseline = baseline_fingerprint(app.config.anchor_trace_baseline)
-    baseline_changed = getattr(env, "anchor_sop_baseline", None) != baseline
-    env.anchor_sop_baseline = baseline
+    baseline_changed = env_state(env).baseline != baseline
+    env_state(env).baseline = baseline
     if not pages_read(app) and not baseline_changed:
         return []
     unchanged, changed_kinds = _unchanged_outside(env, changes)
@@ -319,6 +317,7 @@ def pages_changed(app: Sphinx) -> set[str]:
 
 
 def setup_trace(app: Sphinx) -> None:
+    build_state(app).changes = Changes()
     app.add_node(trace_list)
     # before store.py drops the page's records (priority 500)
     app.connect("env-purge-doc", _note_purge, priority=400)

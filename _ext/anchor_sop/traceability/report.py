@@ -73,6 +73,7 @@ from ..render import (
     simple_table,
     state_badge,
 )
+from ..state import build_state
 from ..store import EVERYTHING, all_documents, doc_store
 from .checks import check_links
 
@@ -228,18 +229,12 @@ def build_report(app: Sphinx) -> TraceReport:
 
 
 def trace_report(app: Sphinx) -> TraceReport:
-    """The report of this build (computed on first use, after reading)."""
-    if getattr(app, "anchor_sop_report", None) is None:
-        app.anchor_sop_report = build_report(app)
-    return app.anchor_sop_report
+    """The report of this build (:mod:`anchor_sop.reports`)."""
+    return build_state(app).trace
 
 
-def _check(app: Sphinx, _builder=None) -> None:
-    """Compute the report for this build; report wrong links, gaps (the gate) and
-    suspect links."""
-    app.anchor_sop_report = None
-    result = trace_report(app)
-    needs = get_needs_view(app)
+def check_traceability(app: Sphinx, result: TraceReport, needs) -> None:
+    """Report wrong links, gaps (the gate) and suspect links."""
     meant = check_links(app.env, needs)
     if app.config.anchor_coverage_gate:
         # a gap a mistyped link explains is reported as that link's mistake, a rule
@@ -735,8 +730,6 @@ def setup_traceability(app: Sphinx) -> None:
     app.add_config_value("anchor_trace_baseline", "", "env", types=(str,))
     app.add_node(traceability_view)
     app.add_directive("traceability", TraceabilityDirective)
-    # after sphinx-needs has resolved every need (its handler runs at 500)
-    app.connect("write-started", _check, priority=600)
     app.connect(RESOLVE_EVENT, _resolve_views)
     add_export(app, TRACE_XLSX, _xlsx, "the matrix and every view as XLSX, a sheet each")
     add_export(
