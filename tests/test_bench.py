@@ -103,3 +103,26 @@ def test_the_stock_pages_are_the_records_fields_built_without_our_extension(tmp_
         assert row in test
     run = (app.outdir / "records" / "checklist-runs" / "RUN-00001.html").read_text()
     assert "<td><p>item</p></td>\n<td><p>HAC-01: done</p>" in run
+
+
+def test_targets_read_as_ratios_to_a_row_of_the_same_run():
+    from run import verdicts
+
+    stock = {"name": "stock pages", "cold_s": 200.0, "noop_s": 6.0}
+    site = {"name": "real site", "cold_s": 3.0, "cold_off_s": 4.0, "edit_s": 1.0}
+    met = {"name": "records", "cold_s": 100.0, "edit_s": 6.0}
+    missed = {"name": "records", "cold_s": 100.1, "edit_s": 6.1}
+    assert verdicts([met, stock]) == [
+        "target records cold <= 0.5 x stock pages cold: 100.00 s / 200.00 s = 0.50, met",
+        "target records edit <= 1 x stock pages noop: 6.00 s / 6.00 s = 1.00, met",
+    ]
+    assert [line.rsplit(", ", 1)[1] for line in verdicts([missed, stock])] == ["NOT MET"] * 2
+    # a reference not measured in this run is said, not guessed; 3 / 4 = 0.75 is met
+    assert verdicts([site]) == [
+        "target real site cold <= 0.75 x real site cold_off: 3.00 s / 4.00 s = 0.75, met",
+        "target real site edit: no real site edit_off in this run",
+    ]
+    assert verdicts([met]) == [
+        "target records cold: no stock pages cold in this run",
+        "target records edit: no stock pages noop in this run",
+    ]

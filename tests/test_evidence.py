@@ -1286,11 +1286,10 @@ def test_traceability_csv_has_every_column_filled_where_it_applies(evidence_buil
     assert by_rule["RTP-05"] == {
         "Policy": "Restore Testing Policy",
         "Rule": "RTP-05",
-        "Rule title": "Handoff accepted before management",
-        "Rule state": "verified",
-        "Item": "HOC-01",
-        "Item title": "Monitoring configured",
-        "Link state": "unreviewed",
+        "Title": "Handoff accepted before management",
+        "Verified by": "HOC-01",
+        "Link states": "HOC-01: unreviewed",
+        "State": "verified",
         "Evidenced by": "checklist run records where checklist is HOC: all items done; "
         "one per system before accepted-on",
         "Operating state": "met",

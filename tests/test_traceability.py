@@ -309,26 +309,30 @@ def test_csv_and_xlsx_match_needs_json(project):
     needs = needs_of(app)
     with (app.outdir / "traceability.csv").open(newline="") as stream:
         table = list(csv.reader(stream))
+    # the page's columns, and the two the page shows as a heading and as badges
     assert table[0] == [
         "Policy",
         "Rule",
-        "Rule title",
-        "Rule state",
-        "Item",
-        "Item title",
-        "Link state",
+        "Title",
+        "Verified by",
+        "Link states",
+        "State",
         "Evidenced by",
         "Operating state",
         "Latest evidence",
     ]
-    links = {(r[4], r[1]) for r in table[1:] if r[4]}
+    # a row per rule in force, each link once
+    rules = {n["id"] for n in needs.values() if n["type"] == "rule"}
+    assert sorted(r[1] for r in table[1:]) == sorted(rules - {"DRF-01"})  # a draft's
+    links = {(i, r[1]) for r in table[1:] for i in r[3].split(", ") if i}
     expected = {(i["id"], r) for i in needs.values() if i["type"] == "item" for r in i["verifies"]}
     assert links == expected
+    assert {r[1]: r[4] for r in table[1:]}["AAA-01"] == "CHK-01: unreviewed"
     for row in table[1:]:
         assert row[2] == needs[row[1]]["title"]
 
     workbook = load_workbook(app.outdir / "traceability.xlsx")
-    views = ["Matrix", "Coverage", "Reverse", "Gaps", "Responsibility"]
+    views = ["Matrix", "Coverage", "Reverse", "Gaps", "Not verifiable", "Responsibility"]
     assert workbook.sheetnames == ["Summary", *views, "Review status", "Findings"]
     sheet = workbook["Matrix"]
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table

@@ -26,6 +26,7 @@ from .directives.template import setup_template
 from .documents import check_unique_prefixes
 from .evidence import setup_evidence
 from .exports.files import setup_exports
+from .exports.workbook import setup_workbook
 from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .needs_model import check_unique_ids, configure_needs
@@ -38,7 +39,8 @@ from .state import setup_state
 from .store import setup_store
 from .traceability.changes import setup_changes
 from .traceability.links import setup_trace
-from .traceability.report import setup_traceability
+from .traceability.report import setup_report
+from .traceability.views import setup_views as setup_trace_views
 
 __version__ = "0.1.0"
 
@@ -76,6 +78,8 @@ def setup(app: Sphinx) -> dict:
     setup_store(app)
     setup_render(app)
     setup_exports(app)
+    # the workbook's first: the export the Traceability summary lists first
+    setup_workbook(app)
     setup_html(app)
     setup_pages(app)
     setup_policy(app)
@@ -85,10 +89,13 @@ def setup(app: Sphinx) -> dict:
     setup_sections(app)
     setup_gaps(app)
     setup_exception(app)
-    setup_evidence(app)
-    setup_lifecycle(app)
     setup_trace(app)
-    setup_traceability(app)
+    setup_report(app)
+    # the views' sheets first in the workbook (the summary first of all), then
+    # the review status, then the operating evidence's
+    setup_trace_views(app)
+    setup_lifecycle(app)
+    setup_evidence(app)
     setup_changes(app)
     setup_reports(app)
     setup_pdf(app)

@@ -199,12 +199,14 @@ def simple_table(
 def recipe_table(
     app: Sphinx,
     page: str,
+    name: str,
     headers: list[str],
     make_cells: Callable[[Sphinx, str, tuple], list[nodes.Node]],
     recipes: Iterable[tuple],
     classes: list[str],
 ) -> nodes.table:
-    """A :func:`simple_table` whose rows ``make_cells(app, page, recipe)`` makes.
+    """A :func:`simple_table` whose rows ``make_cells(app, page, recipe)`` makes;
+    ``name`` names the table's kind (a view's name) among the page's kept rows.
 
     A recipe holds plain values only and is all ``make_cells`` reads: a row
     whose recipe the last build of ``page`` wrote is taken as it wrote it.
@@ -216,7 +218,7 @@ def recipe_table(
     kept = build_state(app).seams.kept_rows(app, page)
     rows = []
     for recipe in recipes:
-        key = (make_cells.__name__, recipe)
+        key = (name, recipe)
         if key in kept:
             html, texts = kept[key]
             rows.append(TableRow(key, None, html, texts))

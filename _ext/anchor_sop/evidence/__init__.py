@@ -48,6 +48,7 @@ def _rewrite_when_a_deadline_passed(app: Sphinx, env) -> list[str]:
 def setup_evidence(app: Sphinx) -> None:
     from .recordform import setup_record_form
     from .records import setup_records
+    from .registers import setup_registers
     from .runform import setup_run_form
     from .views import setup_views
 
@@ -56,6 +57,7 @@ def setup_evidence(app: Sphinx) -> None:
     app.add_config_value(CHANGE_AREAS_CONFIG, list(CHANGE_AREAS), "env", types=(list,))
     setup_records(app)
     setup_views(app)
+    setup_registers(app)
     # the record form's script first: the run form's uses what it shares
     setup_record_form(app)
     setup_run_form(app)

@@ -136,6 +136,8 @@ class Kind:
     form_title: str = ""
     #: Digits of its numbers, at least (the register's own: SYS-01, RUN-001).
     id_width: int = RECORD_ID_WIDTH
+    #: The fields its register shows, after ID and title, headed by their labels.
+    register_fields: tuple[str, ...] = ()
     fields_by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +152,7 @@ SYSTEM_FIELD = Field("system", LINK, "System", required=True, link=MANAGED_SYSTE
 
 MANAGED_SYSTEM_KIND = Kind(
     directive="managed-system",
+    register_fields=("team", "status", "accepted-on"),
     form_title="Register a system",
     title="Managed system",
     prefix="SYS",
@@ -186,6 +189,7 @@ MANAGED_SYSTEM_KIND = Kind(
 
 CHECKLIST_RUN = Kind(
     directive="checklist-run",
+    register_fields=("checklist", "system", "run-by", "run-at", "signed-off-by"),
     form_title="Record a run",
     title="Checklist run",
     prefix="RUN",
@@ -204,6 +208,7 @@ CHECKLIST_RUN = Kind(
 
 INCIDENT_KIND = Kind(
     directive="incident",
+    register_fields=("detected", "severity", "system", "commander", "status", "postmortem"),
     form_title="Log an incident",
     title="Incident",
     prefix="INC",
@@ -231,6 +236,7 @@ INCIDENT_KIND = Kind(
 
 POSTMORTEM_KIND = Kind(
     directive="postmortem",
+    register_fields=("incident", "held-on"),
     form_title="Write a postmortem",
     title="Postmortem",
     prefix="PM",
@@ -258,6 +264,7 @@ EMERGENCY = ("type", ("emergency",))
 
 CHANGE = Kind(
     directive="change",
+    register_fields=("type", "system", "by", "executed", "outcome"),
     form_title="Record a change",
     title="Change",
     prefix="CR",
@@ -307,6 +314,7 @@ CHANGE = Kind(
 
 RESTORE_TEST = Kind(
     directive="restore-test",
+    register_fields=("system", "tested-on", "result", "integrity-verified", "tested-by"),
     form_title="Record a restore test",
     title="Restore test",
     prefix="RT",
@@ -332,6 +340,7 @@ RESTORE_TEST = Kind(
 
 SECURITY_REVIEW = Kind(
     directive="security-review",
+    register_fields=("reviewed-on", "by", "findings"),
     form_title="Record a security review",
     title="Security review",
     prefix="SRV",
@@ -347,6 +356,7 @@ SECURITY_REVIEW = Kind(
 
 DECISION = Kind(
     directive="decision",
+    register_fields=("decided-on", "revisit-on"),
     form_title="Record a decision",
     title="Decision",
     prefix="DEC",

@@ -5,7 +5,6 @@
 - ``record_context`` on each record: its fields (the records and pages they
   name as links), a run's answers; a managed system's records and findings;
   another record's findings and the records that name it.
-- ``record-register <kind>``: the register of a kind, sortable and filterable.
 - ``findings``: every finding.
 - Exports: ``population.csv`` (every record that evidences each rule, in the
   audit period: what an auditor samples from) and ``findings.csv``, also
@@ -14,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import date
 
 from docutils import nodes
@@ -25,192 +24,30 @@ from sphinx_needs.api import get_needs_view
 
 from .. import clock
 from ..charts import grid_chart
-from ..diagnostics import report
+from ..columns import Column, NeedId, View
 from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
-from ..model import FINDINGS_CSV, POPULATION_CSV, STATE_COLORS, counted, id_number
+from ..exports.workbook import add_sheet
+from ..model import FINDINGS_CSV, POPULATION_CSV, counted
 from ..render import (
     RESOLVE_EVENT,
-    badge,
-    id_badge,
-    id_link,
     link_to,
     need_ref,
-    need_reference,
-    recipe_table,
     state_badge,
 )
 from ..state import env_state
 from ..store import (
     EVIDENCE,
-    PAGES,
     RECORDS,
     Record,
     all_records,
     doc_store,
-    records_with_named,
 )
-from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, UNKNOWN
-from .operation import Finding, OperationReport, audit_period, operation_report
-from .recordform import record_form
+from .cells import NONE, REFERENCE, Named, named, reference
+from .kinds import KINDS, MANAGED_SYSTEM_KIND
+from .operation import OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
-
-#: The columns of each register, after ID and title: (heading, field).
-REGISTER_COLUMNS = {
-    "managed-system": [("Team", "team"), ("Status", "status"), ("Accepted on", "accepted-on")],
-    "checklist-run": [
-        ("Checklist", "checklist"),
-        ("System", "system"),
-        ("Run by", "run-by"),
-        ("Run at", "run-at"),
-        ("Signed off by", "signed-off-by"),
-    ],
-    "incident": [
-        ("Detected", "detected"),
-        ("Severity", "severity"),
-        ("System", "system"),
-        ("IC", "commander"),
-        ("Status", "status"),
-        ("Postmortem", "postmortem"),
-    ],
-    "postmortem": [("Incident", "incident"), ("Held on", "held-on")],
-    "change": [
-        ("Type", "type"),
-        ("System", "system"),
-        ("Who", "by"),
-        ("Executed", "executed"),
-        ("Outcome", "outcome"),
-    ],
-    "restore-test": [
-        ("System", "system"),
-        ("Tested on", "tested-on"),
-        ("Result", "result"),
-        ("Integrity verified", "integrity-verified"),
-        ("Tested by", "tested-by"),
-    ],
-    "security-review": [("Reviewed on", "reviewed-on"), ("By", "by"), ("Findings", "findings")],
-    "decision": [("Date", "decided-on"), ("Revisit", "revisit-on")],
-}
-
-
-def _ref(app: Sphinx, page: str, need_id: str) -> nodes.Node:
-    """A link to ``need_id`` (its badge and title), or the ID as written."""
-    return _cell(app, page, _named(app, need_id, _REFERENCE))
-
-
-#: How a cell of a register or findings table shows its value, in its recipe.
-_NONE, _GAP, _ID_LINK, _REFERENCE, _LITERAL, _TEXT = range(6)
-
-
-def _named(app: Sphinx, need_id: str, shown_as: int) -> tuple:
-    """The recipe of a cell that names ``need_id``: a link to it, shown as
-    ``shown_as``, or the ID as written when there is no such need."""
-    need = get_needs_view(app).get(need_id)
-    return (shown_as, need_ref(need)) if need is not None else (_LITERAL, need_id)
-
-
-def _cell_recipe(app: Sphinx, record, name: str) -> tuple:
-    value = record.values.get(name)
-    if value is None:
-        return (_NONE, None)
-    spec = KINDS[record.kind].fields_by_name[name]
-    if value == UNKNOWN and spec.may_be_unknown:
-        return (_GAP, None)
-    if spec.link:
-        return _named(app, value, _ID_LINK)
-    return (_TEXT, value)
-
-
-def _cell(app: Sphinx, page: str, recipe: tuple) -> nodes.Node:
-    shown_as, value = recipe
-    if shown_as == _NONE:
-        return nodes.Text("—")
-    if shown_as == _GAP:
-        return state_badge("known gap")
-    if shown_as == _ID_LINK:
-        return id_link(app, page, value)
-    if shown_as == _REFERENCE:
-        return need_reference(app, page, value)
-    if shown_as == _LITERAL:
-        return nodes.literal(text=value)
-    return nodes.Text(value)
-
-
-def register_rows(app: Sphinx, page: str, kind: str, records) -> nodes.Node:
-    """The register of ``kind`` (``records``, in order), a row per record."""
-    if not records:
-        return nodes.paragraph(text=f"No {KINDS[kind].title.lower()} is recorded yet.")
-    operation = operation_report(app)
-    columns = REGISTER_COLUMNS[kind]
-    recipes = (
-        (
-            (record.need_id, record.docname, record.title),
-            record.example,
-            tuple(_cell_recipe(app, record, name) for _heading, name in columns),
-            len(_findings_of(operation, record)),
-        )
-        for record in records
-    )
-    return recipe_table(
-        app,
-        page,
-        ["ID", "Title", *(heading for heading, _name in columns), "Findings"],
-        _register_cells,
-        recipes,
-        classes=["anchor-register", f"anchor-register-{kind}", "anchor-sortable"],
-    )
-
-
-def _findings_of(operation: OperationReport, record: Record) -> list[Finding]:
-    """The findings a register row flags: a managed system's are those that concern it
-    (no passing restore test is a finding without a record of its own)."""
-    if record.kind == MANAGED_SYSTEM_KIND.directive:
-        return operation.of_system(record.need_id)
-    return operation.of_record(record.need_id)
-
-
-def _register_shows(kind: str) -> frozenset[str]:
-    """What the register of ``kind`` shows of every page: its kind's records, the records
-    they name (a title is shown), the evidence; for managed systems, the records of any
-    kind, which make the findings about a system (:func:`_findings_of`)."""
-    shown = records_with_named(kind) | {EVIDENCE}
-    return shown | RECORDS if kind == MANAGED_SYSTEM_KIND.directive else shown
-
-
-def _register_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
-    (need_id, docname, title), example, cells, findings = recipe
-    shown_title = nodes.inline("", "", nodes.Text(title))
-    if example:
-        shown_title += [nodes.Text(" "), state_badge("example")]
-    return [
-        link_to(app, page, docname, need_id, id_badge(need_id)),
-        shown_title,
-        *(_cell(app, page, cell) for cell in cells),
-        link_to(
-            app,
-            page,
-            docname,
-            findings_anchor(need_id),
-            badge(counted(findings, "finding"), STATE_COLORS["finding"]),
-        )
-        if findings
-        else nodes.Text("none"),
-    ]
-
-
-def findings_anchor(record_id: str) -> str:
-    """The anchor of the Findings heading on a record's page."""
-    return f"findings-of-{record_id.lower()}"
-
-
-def in_number_order(records: Iterable[Record]) -> list[Record]:
-    """Records in the order of their numbers (RUN-010 after RUN-009, whatever zeros)."""
-    return sorted(records, key=lambda r: id_number(r.need_id) or (r.need_id, 0))
-
-
-def _by_kind(operation: OperationReport, kind: str) -> list[Record]:
-    return in_number_order(r for r in operation.records.values() if r.kind == kind)
-
+from .registers import findings_anchor, in_number_order, register_rows
 
 #: A record as its neighbours' pages link it: (ID, page, title).
 Neighbour = tuple[str, str, str]
@@ -218,11 +55,11 @@ Neighbour = tuple[str, str, str]
 
 def _neighbours_of_each(env: BuildEnvironment) -> dict[str, tuple[Neighbour | None, ...]]:
     """Each record's page, with the records its page links as previous and next."""
-    by_kind: dict[str, list[Record]] = {}
+    of_kind: dict[str, list[Record]] = {}
     for record in in_number_order(all_records(env)):
-        by_kind.setdefault(record.kind, []).append(record)
+        of_kind.setdefault(record.kind, []).append(record)
     shown = {}
-    for records in by_kind.values():
+    for records in of_kind.values():
         rows = [None, *((r.need_id, r.docname, r.title) for r in records), None]
         for at, record in enumerate(records, start=1):
             shown[record.docname] = (rows[at - 1], rows[at + 1])
@@ -239,58 +76,11 @@ def _rewrite_neighbours(_app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(docname for docname, shown in now.items() if before.get(docname) != shown)
 
 
-class record_register(nodes.General, nodes.Element):  # noqa: N801
-    """Placeholder for the register of ``kind``."""
-
-
 class findings_list(nodes.General, nodes.Element):  # noqa: N801
     """Placeholder for every finding."""
 
 
 #: ``env.temp_data`` key: the kinds whose form the page being read has.
-FORMS_ON_PAGE = "anchor_sop_forms"
-RUN_FORM_HINT = (
-    "A run is recorded on its checklist's page: open the checklist, choose the system "
-    "under Record a run and answer each item."
-)
-
-
-class RecordRegisterDirective(SphinxDirective):
-    required_arguments = 1
-
-    def run(self) -> list[nodes.Node]:
-        kind = self.arguments[0]
-        if kind not in KINDS:
-            report(
-                (self.env.docname, self.lineno),
-                "unknown_register",
-                f"There is no kind of record {kind!r}",
-                f"use one of {', '.join(KINDS)}",
-            )
-            return []
-        store = doc_store(self.env, self.env.docname)
-        store.shows = store.shows | _register_shows(kind)
-        node = record_register(kind=kind)
-        self.set_source_info(node)
-        return [*self._form(kind), node]
-
-    def _form(self, kind: str) -> list[nodes.Node]:
-        """The form that writes a record of ``kind``, above the first register of it on
-        the page; a run's is on its checklist's page."""
-        if kind == CHECKLIST_RUN.directive:
-            return [nodes.paragraph(text=RUN_FORM_HINT)]
-        on_page = self.env.temp_data.setdefault(FORMS_ON_PAGE, set())
-        if kind in on_page:
-            return []
-        on_page.add(kind)
-        if any(spec.type == PAGE for spec in KINDS[kind].fields):
-            store = doc_store(self.env, self.env.docname)
-            store.shows = store.shows | {PAGES}  # it offers every page
-        form = record_form(kind=kind)
-        self.set_source_info(form)
-        return [form]
-
-
 class FindingsDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         store = doc_store(self.env, self.env.docname)
@@ -300,39 +90,35 @@ class FindingsDirective(SphinxDirective):
         return [node]
 
 
+FINDINGS_VIEW = View(
+    "Findings",
+    (
+        Column(0, "Day"),
+        NeedId(1, "Rule"),
+        Named(2, "Record"),
+        Named(3, "System"),
+        Column(4, "Finding"),
+    ),
+)
+
+
+def _finding_recipes(app: Sphinx, findings) -> Iterator[tuple]:
+    needs = get_needs_view(app)
+    for f in findings:
+        yield (
+            f.day.isoformat(),
+            need_ref(needs[f.rule_id]),
+            named(app, f.record_id, REFERENCE) if f.record_id else (NONE, None),
+            named(app, f.system_id, REFERENCE) if f.system_id else (NONE, None),
+            f.text,
+        )
+
+
 def _findings_table(app: Sphinx, page: str, findings, empty: str) -> nodes.Node:
     if not findings:
         return nodes.paragraph(text=empty)
-    needs = get_needs_view(app)
-    recipes = (
-        (
-            f.day.isoformat(),
-            need_ref(needs[f.rule_id]),
-            _named(app, f.record_id, _REFERENCE) if f.record_id else (_NONE, None),
-            _named(app, f.system_id, _REFERENCE) if f.system_id else (_NONE, None),
-            f.text,
-        )
-        for f in findings
-    )
-    return recipe_table(
-        app,
-        page,
-        ["Day", "Rule", "Record", "System", "Finding"],
-        _finding_cells,
-        recipes,
-        classes=["anchor-findings", "anchor-sortable"],
-    )
-
-
-def _finding_cells(app: Sphinx, page: str, recipe: tuple) -> list[nodes.Node]:
-    day, rule, record, system, text = recipe
-    return [
-        nodes.Text(day),
-        id_link(app, page, rule),
-        _cell(app, page, record),
-        _cell(app, page, system),
-        nodes.Text(text),
-    ]
+    recipes = _finding_recipes(app, findings)
+    return FINDINGS_VIEW.table(app, page, recipes, ["anchor-findings", "anchor-sortable"])
 
 
 def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:
@@ -360,7 +146,7 @@ def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:
 def _link(app: Sphinx, page: str):
     def link(value: str, page_name: bool = False) -> nodes.Node:
         if not page_name:
-            return _ref(app, page, value)
+            return reference(app, page, value)
         docname = value.strip("/").removesuffix(".md")
         title = app.env.titles.get(docname)
         if title is None:
@@ -410,7 +196,7 @@ def _record_context(app: Sphinx, page: str, record_id: str, kind: str) -> list[n
         for index, other in enumerate(naming):
             if index:
                 para += nodes.Text(", ")
-            para += _ref(app, page, other)
+            para += reference(app, page, other)
         result.append(para)
     return result
 
@@ -440,9 +226,6 @@ def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
                 *neighbours(app, page, node["kind"]),
             ]
         )
-    for node in list(doctree.findall(record_register)):
-        kind = node["kind"]
-        node.replace_self(register_rows(app, page, kind, _by_kind(operation_report(app), kind)))
     for node in list(doctree.findall(findings_list)):
         operation = operation_report(app)
         node.replace_self(
@@ -493,25 +276,34 @@ def _evidence_chart(operation: OperationReport) -> list[nodes.Node]:
 # --- exports ----------------------------------------------------------------------
 
 
-def population_rows(app: Sphinx) -> list[list[str]]:
-    """Every record that evidences each rule, one row each, in the audit period."""
+#: Every record that evidences each rule in the audit period, a row each (no page shows
+#: it: at thousands of records it is the largest export).
+POPULATION = View(
+    "Population",
+    (
+        Column(0, "Rule"),
+        Column(1, "Rule title"),
+        Column(2, "Evidence"),
+        Column(3, "Record"),
+        Column(4, "Kind"),
+        Column(5, "Record title"),
+        Column(6, "System"),
+        Column(7, "Date"),
+        Column(8, "Findings"),
+        Column(9, "Page"),
+    ),
+)
+
+
+def population_rows(app: Sphinx) -> list[list[object]] | None:
+    """The population of the audit period; ``None`` without one."""
+    period = audit_period(app)
+    if period is None:
+        return None
+    start, end = period
     operation = operation_report(app)
     needs = get_needs_view(app)
-    start, end = audit_period(app) or (date.min, date.max)
-    rows = [
-        [
-            "Rule",
-            "Rule title",
-            "Evidence",
-            "Record",
-            "Kind",
-            "Record title",
-            "System",
-            "Date",
-            "Findings",
-            "Page",
-        ]
-    ]
+    recipes = []
     for rule_id, op in sorted(operation.rules.items()):
         for record_id in op.population:
             record = operation.records[record_id]
@@ -519,8 +311,8 @@ def population_rows(app: Sphinx) -> list[list[str]]:
             if day is None or not (start <= day <= end):
                 continue
             findings = [f.text for f in op.findings if f.record_id == record_id]
-            rows.append(
-                [
+            recipes.append(
+                (
                     rule_id,
                     needs[rule_id]["title"],
                     op.evidence,
@@ -531,25 +323,21 @@ def population_rows(app: Sphinx) -> list[list[str]]:
                     day.isoformat(),
                     "; ".join(findings),
                     record.docname,
-                ]
+                )
             )
-    return rows
+    return POPULATION.rows(recipes)
 
 
-def findings_rows(app: Sphinx) -> list[list[str]]:
+def findings_rows(app: Sphinx) -> list[list[object]]:
+    """The findings of the audit period (of every day without one)."""
     start, end = audit_period(app) or (date.min, date.max)
-    rows = [["Day", "Rule", "Record", "System", "Finding"]]
-    for f in operation_report(app).findings:
-        if start <= f.day <= end:
-            rows.append([f.day.isoformat(), f.rule_id, f.record_id, f.system_id, f.text])
-    return rows
+    in_period = [f for f in operation_report(app).findings if start <= f.day <= end]
+    return FINDINGS_VIEW.rows(_finding_recipes(app, in_period))
 
 
 def setup_views(app: Sphinx) -> None:
     app.add_node(rule_operation)
-    app.add_node(record_register)
     app.add_node(findings_list)
-    app.add_directive("record-register", RecordRegisterDirective)
     app.add_directive("findings", FindingsDirective)
     app.connect(RESOLVE_EVENT, _resolve)
     app.connect("builder-inited", _declare_exports)
@@ -559,6 +347,8 @@ def setup_views(app: Sphinx) -> None:
 def _declare_exports(app: Sphinx) -> None:
     # the population only for an audit period: at thousands of records it is the
     # largest export, and no page shows it
+    add_sheet(app, POPULATION.name, population_rows)
+    add_sheet(app, FINDINGS_VIEW.name, findings_rows)
     if audit_period(app) is not None:
         add_export(
             app,

@@ -17,7 +17,9 @@ from sphinx_needs.api import get_needs_view
 
 from .. import clock
 from ..charts import bar_chart, numbers
+from ..columns import Badge, Column, View
 from ..exports.files import add_export, csv_bytes
+from ..exports.workbook import add_sheet
 from ..model import REVIEW_CSV, RULE
 from ..render import (
     RESOLVE_EVENT,
@@ -62,28 +64,54 @@ def review_status_rows(app: Sphinx, today: date) -> list[tuple[DocumentRecord, d
     return sorted(rows, key=lambda row: (row[1], row[0].title))
 
 
-def _review_status(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
-    rows = []
-    for record, due, state in review_status_rows(app, clock.today()):
-        rows.append(
-            [
-                _doc_link(app, fromdocname, record),
-                nodes.Text(record.kind),
-                nodes.Text(record.owner),
-                nodes.Text(record.last_reviewed.isoformat()),
-                nodes.Text(due.isoformat()),
-                state_badge(state),
-                state_badge(record.status),
-            ]
-        )
+class DocumentLink(Column):
+    """A document's title, linked to its page (its name at ``at + 1``)."""
+
+    def show(self, app, page, recipe):
+        return link_to(app, page, recipe[self.at + 1], "", nodes.Text(recipe[self.at]))
+
+
+REVIEW_STATUS = View(
+    "Review status",
+    (
+        DocumentLink(0, "Document"),
+        Column(2, "Kind"),
+        Column(1, "Page", on_page=False),
+        Column(3, "ID prefix", on_page=False),
+        Column(4, "Owner"),
+        Column(5, "Last reviewed"),
+        Column(6, "Next review due"),
+        Badge(7, "State"),
+        Badge(8, "Status"),
+    ),
+)
+
+
+def _review_recipes(app: Sphinx) -> list[tuple]:
     return [
-        *_due_chart(app),
-        simple_table(
-            ["Document", "Kind", "Owner", "Last reviewed", "Next review due", "State", "Status"],
-            rows,
-            classes=["anchor-review-status"],
-        ),
+        (
+            record.title,
+            record.docname,
+            record.kind,
+            record.prefix or "",
+            record.owner,
+            record.last_reviewed.isoformat(),
+            due.isoformat(),
+            state,
+            record.status,
+        )
+        for record, due, state in review_status_rows(app, clock.today())
     ]
+
+
+def review_status_table(app: Sphinx) -> list[list[object]]:
+    """The review status, a row per document, header first (the CSV and the sheet)."""
+    return REVIEW_STATUS.rows(_review_recipes(app))
+
+
+def _review_status(app: Sphinx, fromdocname: str) -> list[nodes.Node]:
+    table = REVIEW_STATUS.table(app, fromdocname, _review_recipes(app), ["anchor-review-status"])
+    return [*_due_chart(app), table]
 
 
 def _due_chart(app: Sphinx) -> list[nodes.Node]:
@@ -176,27 +204,6 @@ def review_status_csv(app: Sphinx) -> bytes:
     return csv_bytes(review_status_table(app))
 
 
-def review_status_table(app: Sphinx) -> list[list[str]]:
-    """The review status as rows of text, header first (the CSV and the XLSX's sheet)."""
-    header = ["Document", "Kind", "Page", "ID prefix", "Owner", "Last reviewed"]
-    header += ["Next review due", "State", "Status"]
-    rows = [
-        [
-            record.title,
-            record.kind,
-            record.docname,
-            record.prefix or "",
-            record.owner,
-            record.last_reviewed.isoformat(),
-            due.isoformat(),
-            state,
-            record.status,
-        ]
-        for record, due, state in review_status_rows(app, clock.today())
-    ]
-    return [header, *rows]
-
-
 class Register(NamedTuple):
     """How a register page is made, and what of every page it shows."""
 
@@ -222,4 +229,5 @@ def setup_registers(app: Sphinx) -> None:
     for kind in REGISTERS:
         app.add_directive(kind, register_directive(kind))
     app.connect(RESOLVE_EVENT, _resolve_registers)
+    add_sheet(app, REVIEW_STATUS.name, review_status_table)
     add_export(app, REVIEW_CSV, review_status_csv, "review status as CSV")
