@@ -17,7 +17,7 @@ import pytest
 from docutils import nodes
 from playwright.sync_api import expect
 
-from anchor_sop.evidence.kinds import CHANGE_AREAS, KINDS
+from anchor_sop.model.kinds import CHANGE_AREAS, KINDS
 from anchor_sop.store import all_records
 from conftest import answer_dialog, place_record, warnings_of, write_pages
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from anchor_sop.clock import add_months, date_mistake, datetime_mistake
-from anchor_sop.evidence.kinds import CHANGE, CHECKLIST_RUN, INCIDENT_KIND
 from anchor_sop.evidence.operation import Records, operate
 from anchor_sop.evidence.place import PlaceError, final_id, place, record_of
 from anchor_sop.evidence.records import parse_datetime
@@ -23,6 +22,7 @@ from anchor_sop.evidence.requirements import (
 )
 from anchor_sop.lifecycle.reviews import exception_state, next_review, review_state
 from anchor_sop.model import id_number, next_free_id
+from anchor_sop.model.kinds import CHANGE, CHECKLIST_RUN, INCIDENT_KIND
 from anchor_sop.store import DocumentRecord, ExceptionRecord, ItemResult, Record
 
 

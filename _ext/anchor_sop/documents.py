@@ -22,6 +22,7 @@ from sphinx_design.shared import create_component
 
 from . import clock
 from .diagnostics import option_line, report
+from .lifecycle.reviews import review_banner
 from .model import DOC_OWNER, DOC_REVIEWED, DOC_STATUS, PREFIX_REGEX, STATUSES
 from .render import state_badge
 from .store import DocumentRecord, all_documents, doc_store
@@ -219,14 +220,6 @@ class DocumentDirective(SphinxDirective):
         )
         self.set_source_info(card)
         return card
-
-
-class review_banner(nodes.General, nodes.Element):  # noqa: N801
-    """Placeholder for the review notice of the page's record ``index``.
-
-    Whether a review is due depends on the day the page is written, so
-    :mod:`anchor_sop.lifecycle` turns it into a notice (or nothing) then.
-    """
 
 
 def status_banner(record: DocumentRecord) -> list[nodes.Node]:

@@ -19,7 +19,6 @@ from sphinx_needs.api import InvalidNeedException, add_need
 from sphinx_needs.utils import add_doc
 
 from .diagnostics import option_line, report, source_place
-from .evidence.kinds import RECORDS_FOLDER, record_need_fields, record_need_types
 from .evidence.place import place_command
 from .model import (
     AS_WRITTEN,
@@ -31,6 +30,7 @@ from .model import (
     id_number,
     next_free_id,
 )
+from .model.kinds import RECORDS_FOLDER, record_need_fields, record_need_types
 from .render import SECTIONS_SWALLOWED, enclosing_need
 from .store import digest, doc_store, stores
 

@@ -23,7 +23,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 from .diagnostics import report, source_place
-from .evidence.kinds import KINDS, RECORDS_FOLDER
+from .model.kinds import KINDS, RECORDS_FOLDER
 from .render import SECTIONS_SWALLOWED
 from .store import doc_store
 

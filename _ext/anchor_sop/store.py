@@ -14,8 +14,8 @@ from datetime import date
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from .evidence.kinds import KINDS
 from .model import NEED_LINKS
+from .model.kinds import KINDS
 from .state import build_state, env_state
 
 
@@ -80,7 +80,7 @@ class ActionItem:
 
 @dataclass
 class Record:
-    """An operating record (evidence/kinds.py): its fields as written."""
+    """An operating record (model/kinds.py): its fields as written."""
 
     kind: str
     need_id: str

@@ -32,9 +32,9 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import report
 from ..documents import DocumentDirective, document_fields
-from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..evidence.runform import run_form
 from ..model import ITEM, VERIFIES
+from ..model.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..render import add_html_node, id_badge, need_body, permalink, placeholder
 from ..store import doc_store, records_of

@@ -21,8 +21,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..diagnostics import option_line, report
 from ..documents import DocumentDirective, document_fields, page_title
-from ..evidence.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..evidence.requirements import RequirementError, parse_requirement
+from ..evidence.views import rule_operation
 from ..fingerprint import fingerprint
 from ..model import (
     EVIDENCE,
@@ -35,6 +35,7 @@ from ..model import (
     backlink,
     id_number,
 )
+from ..model.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
 from ..needs_model import check_need_id, create_need, replace_need_directive
 from ..pages import PAGE_SECTIONS
 from ..render import need_body, need_title, permalink, placeholder
@@ -257,10 +258,6 @@ def check_rule_places(app: Sphinx, doctree: nodes.document) -> None:
                 "its Policy section",
                 f"move it, and any other rule of the {section} section, into the Policy section",
             )
-
-
-class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
-    """Placeholder for how the rule ``need_id`` operates (evidence/views.py)."""
 
 
 def setup_policy(app: Sphinx) -> None:

@@ -1,9 +1,10 @@
 """Operating evidence: the registers the policies require, as validated records.
 
-``kinds`` states every kind of record once; ``records`` holds their directives;
-``checks`` what needs every record; ``requirements`` what a rule says its
-records must show; ``operation`` whether each rule operates (its population
-and findings); ``views`` the registers, system pages, findings and exports.
+Every kind of record is stated once in :mod:`anchor_sop.model.kinds`;
+``records`` holds their directives; ``checks`` what needs every record;
+``requirements`` what a rule says its records must show; ``operation`` whether
+each rule operates (its population and findings); ``registers`` the
+registers; ``views`` system pages, findings and exports.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from datetime import UTC, datetime
 from sphinx.application import Sphinx
 
 from ..model import EVIDENCE_MODES
+from ..model.kinds import CHANGE_AREAS, CHANGE_AREAS_CONFIG
 from ..state import env_state
-from .kinds import CHANGE_AREAS, CHANGE_AREAS_CONFIG
 
-# The submodules are imported in setup_evidence: ``kinds`` configures sphinx-needs
+# The submodules are imported in setup_evidence: the kinds configure sphinx-needs
 # (needs_model imports it), and the directives import needs_model.
 
 

@@ -13,8 +13,8 @@ from sphinx_needs.api import get_needs_view
 
 from ..columns import NONE as NOTHING
 from ..columns import Column
+from ..model.kinds import KINDS, UNKNOWN
 from ..render import id_link, need_ref, need_reference, state_badge
-from .kinds import KINDS, UNKNOWN
 
 
 def reference(app: Sphinx, page: str, need_id: str) -> nodes.Node:

@@ -15,8 +15,8 @@ from sphinx.application import Sphinx
 
 from ..diagnostics import report
 from ..model import ITEM, id_number
+from ..model.kinds import CHECKLIST_RUN, INCIDENT_KIND, KINDS, RECORDS_FOLDER
 from ..store import all_documents, all_records, stores
-from .kinds import CHECKLIST_RUN, INCIDENT_KIND, KINDS, RECORDS_FOLDER
 from .operation import stored_requirements
 
 

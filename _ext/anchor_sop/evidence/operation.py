@@ -31,9 +31,9 @@ from sphinx.errors import SphinxError
 from .. import clock
 from ..diagnostics import report
 from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES, counted
+from ..model.kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
 from ..state import build_state
 from ..store import Record, all_records, stores
-from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
 from .records import parse_datetime
 from .requirements import (
     Condition,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import id_number, nox_command
-from .kinds import KINDS, RECORDS_FOLDER, Kind
+from ..model.kinds import KINDS, RECORDS_FOLDER, Kind
 
 #: A record directive's opening line: its fence, its kind and the ID it is given.
 OPENING = re.compile(r"^(?P<fence>:{3,})\{(?P<kind>[a-z-]+)\}[ \t]+(?P<id>\S+)[ \t]*$", re.M)

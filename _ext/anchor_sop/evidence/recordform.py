@@ -6,7 +6,7 @@ checklist's page, :mod:`.runform`). When the page is written it gets what the br
 from the build: the next free number of the kind and, for each field that
 names something, what it may name (the records of a link's kind, the pages).
 The HTML translator writes the form, one control per field of
-:mod:`.kinds`, and ``static/anchor-sop-records.js`` brings it to life::
+:mod:`anchor_sop.model.kinds`, and ``static/anchor-sop-records.js`` brings it to life::
 
     <record_form kind="change" next="2" width="3"
                  options="{"system": [["SYS-01", "Cerberus"]], "incident": [...]}">
@@ -28,9 +28,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from ..model import NEED_LINKS, nox_command
-from ..render import RESOLVE_EVENT, add_html_node
-from ..store import all_records
-from .kinds import (
+from ..model.kinds import (
     CHOICE,
     DATE,
     DATETIME,
@@ -42,6 +40,8 @@ from .kinds import (
     Field,
     Kind,
 )
+from ..render import RESOLVE_EVENT, add_html_node
+from ..store import all_records
 
 
 class record_form(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)

@@ -1,4 +1,4 @@
-"""The record directives: one per kind of :mod:`.kinds`, and ``action-items``.
+"""The record directives: one per kind of :mod:`anchor_sop.model.kinds`, and ``action-items``.
 
 Each record is a need of its kind's type (so it is in needs.json, the exports
 and the changes report) and a :class:`~anchor_sop.store.Record` in the build
@@ -35,17 +35,7 @@ from sphinx.util.docutils import SphinxDirective
 from .. import clock
 from ..diagnostics import content_line, option_line, report
 from ..documents import page_title, parse_date
-from ..needs_model import check_need_id, create_need, replace_need_directive
-from ..render import (
-    SECTIONS_SWALLOWED,
-    id_badge,
-    need_body,
-    permalink,
-    simple_table,
-    state_badge,
-)
-from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store
-from .kinds import (
+from ..model.kinds import (
     CHECKLIST,
     CHECKLIST_RUN,
     CHOICE,
@@ -61,6 +51,16 @@ from .kinds import (
     Field,
     Kind,
 )
+from ..needs_model import check_need_id, create_need, replace_need_directive
+from ..render import (
+    SECTIONS_SWALLOWED,
+    id_badge,
+    need_body,
+    permalink,
+    simple_table,
+    state_badge,
+)
+from ..store import EVIDENCE, ActionItem, Gap, ItemResult, Record, doc_store
 from .place import place_command
 
 #: ``env.temp_data`` key: the record of the page being read.

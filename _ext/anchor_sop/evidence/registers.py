@@ -1,7 +1,7 @@
 """The registers: ``record-register <kind>``, a table of a kind's records.
 
 Each kind's register is a :class:`~anchor_sop.columns.View` made from its
-``register_fields`` and their labels (:mod:`.kinds`), with the form that
+``register_fields`` and their labels (:mod:`anchor_sop.model.kinds`), with the form that
 writes a record of the kind above the first register of it on a page::
 
     <record_register kind="incident">   →   <table classes="anchor-register ...">
@@ -18,10 +18,10 @@ from sphinx.util.docutils import SphinxDirective
 from ..columns import Column, View
 from ..diagnostics import report
 from ..model import STATE_COLORS, counted, id_number
+from ..model.kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, Kind
 from ..render import RESOLVE_EVENT, badge, id_badge, link_to, state_badge
 from ..store import EVIDENCE, PAGES, RECORDS, Record, doc_store, records_with_named
 from .cells import Named, cell_recipe
-from .kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, Kind
 from .operation import Finding, OperationReport, operation_report
 from .recordform import record_form
 

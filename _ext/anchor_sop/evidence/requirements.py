@@ -9,7 +9,7 @@ must show, on its own page::
     :requires: result is pass; every 3 months per system
     :::
 
-``:evidence:`` is a record kind (:mod:`.kinds`), optionally narrowed by one field
+``:evidence:`` is a record kind (:mod:`anchor_sop.model.kinds`), optionally narrowed by one field
 or more: ``incident where severity is Critical, High``, ``change where type is
 emergency and changes is DNS`` (a field holding several values matches when one
 of them is listed).
@@ -42,7 +42,7 @@ from datetime import date, datetime, timedelta
 
 from ..clock import add_months
 from ..model import NEED_LINKS
-from .kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
+from ..model.kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, Kind
 
 UNITS = ("minutes", "hours", "business days", "days", "weeks", "months")
 #: A unit as written: singular or plural ("1 week", "3 months").

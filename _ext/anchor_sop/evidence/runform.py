@@ -23,9 +23,9 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from ..model import nox_command
+from ..model.kinds import CHECKLIST_RUN, SYSTEM_FIELD
 from ..render import RESOLVE_EVENT, add_html_node
 from ..store import all_records
-from .kinds import CHECKLIST_RUN, SYSTEM_FIELD
 from .recordform import numbering, records_named
 
 

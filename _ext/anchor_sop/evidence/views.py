@@ -25,10 +25,10 @@ from sphinx_needs.api import get_needs_view
 from .. import clock
 from ..charts import grid_chart
 from ..columns import Column, NeedId, View
-from ..directives.policy import rule_operation
 from ..exports.files import add_export, csv_bytes
 from ..exports.workbook import add_sheet
 from ..model import FINDINGS_CSV, POPULATION_CSV, counted
+from ..model.kinds import KINDS, MANAGED_SYSTEM_KIND
 from ..render import (
     RESOLVE_EVENT,
     link_to,
@@ -44,7 +44,6 @@ from ..store import (
     doc_store,
 )
 from .cells import NONE, REFERENCE, Named, named, reference
-from .kinds import KINDS, MANAGED_SYSTEM_KIND
 from .operation import OperationReport, audit_period, operation_report
 from .records import facts_table, record_context, results_table
 from .registers import findings_anchor, in_number_order, register_rows
@@ -119,6 +118,10 @@ def _findings_table(app: Sphinx, page: str, findings, empty: str) -> nodes.Node:
         return nodes.paragraph(text=empty)
     recipes = _finding_recipes(app, findings)
     return FINDINGS_VIEW.table(app, page, recipes, ["anchor-findings", "anchor-sortable"])
+
+
+class rule_operation(nodes.General, nodes.Element):  # noqa: N801 (docutils node naming)
+    """Placeholder for how the rule ``need_id`` operates, resolved below."""
 
 
 def _rule_operation(app: Sphinx, page: str, rule_id: str) -> list[nodes.Node]:

@@ -26,7 +26,6 @@ from sphinx.errors import SphinxError
 
 from .. import clock
 from ..diagnostics import report
-from ..documents import review_banner
 from ..model import DUE_SOON_DAYS, ENFORCEMENT_MODES, counted
 from ..render import RESOLVE_EVENT
 from ..state import env_state
@@ -65,6 +64,14 @@ def exception_state(record: ExceptionRecord, today: date) -> str:
     if record.expires < today:
         return "expired"
     return "active" if record.start <= today else "not yet started"
+
+
+class review_banner(nodes.General, nodes.Element):  # noqa: N801
+    """Placeholder for the review notice of the page's record ``index``.
+
+    Whether a review is due depends on the day the page is written, so
+    the resolver below turns it into a notice (or nothing) then.
+    """
 
 
 def _resolve_review_banners(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:

@@ -35,7 +35,6 @@ from sphinx.util.docutils import SphinxDirective
 from sphinx_needs.api import get_needs_view
 
 from ..diagnostics import report
-from ..evidence.kinds import KINDS, record_need_types
 from ..exports.files import add_export, csv_bytes
 from ..model import (
     CHANGES_CSV,
@@ -49,6 +48,7 @@ from ..model import (
     NOT_VERIFIABLE,
     nox_command,
 )
+from ..model.kinds import KINDS, record_need_types
 from ..render import RESOLVE_EVENT, id_link, need_ref, simple_table
 from ..state import build_state
 from ..store import EVERYTHING, doc_store

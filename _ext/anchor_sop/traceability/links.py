@@ -31,8 +31,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
-from ..evidence.kinds import KINDS
 from ..model import VERIFIES, backlink
+from ..model.kinds import KINDS
 from ..render import (
     RESOLVE_EVENT,
     NeedRef,

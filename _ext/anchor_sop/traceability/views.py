@@ -20,12 +20,12 @@ from sphinx.util.docutils import SphinxDirective
 from ..charts import bar_chart
 from ..columns import NONE, Badge, Column, NeedId, NeedIds, NeedTitle, View
 from ..diagnostics import report
-from ..evidence.kinds import MANAGED_SYSTEM_KIND
 from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
 from ..exports.files import add_export, csv_bytes, exports_listed, writes_exports
 from ..exports.provenance import provenance
 from ..exports.workbook import add_sheet
 from ..model import ACCOUNTABLE, GOVERNED_BY, NOT_VERIFIABLE, TRACE_CSV, counted
+from ..model.kinds import MANAGED_SYSTEM_KIND
 from ..render import RESOLVE_EVENT, id_link, link_to, need_reference, state_badge
 from ..store import EVERYTHING, doc_store
 from .report import TraceReport, rule_state, trace_report

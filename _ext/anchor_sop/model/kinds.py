@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import AS_WRITTEN, INCIDENT, MANAGED_SYSTEM, POSTMORTEM, next_free_id
+from . import AS_WRITTEN, INCIDENT, MANAGED_SYSTEM, POSTMORTEM, next_free_id
 
 #: Field types: free text, a person, a date (YYYY-MM-DD), a date and time with its
 #: offset, one of ``choices``, a link to a record, a checklist's ID prefix, a page.

@@ -67,7 +67,7 @@ GOVERNED_BY = "governed_by"
 EXEMPTS = "exempts"
 #: Exceptions have IDs of their own prefix: EXC-01, EXC-02, ...
 EXCEPTION_PREFIX = "EXC"
-#: Links of operating records (see evidence/kinds.py): the managed system a record
+#: Links of operating records (see model/kinds.py): the managed system a record
 #: is about, the incident a failed test or change became, an incident's postmortem.
 MANAGED_SYSTEM = "managed_system"
 INCIDENT = "incident"
