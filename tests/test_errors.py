@@ -415,9 +415,12 @@ def test_rules_above_the_policy_directive_say_to_move_the_directive_up(build):
     ) in warnings[0]
 
 
+#: A rule the coverage gate would report as a gap (no item verifies it).
+EXEMPT_RULE = ":::{rule} Exempt hosts\n:id: BKP-03\nSome hosts need no backup.\n:::\n\n"
+
+
 def test_a_rule_under_exceptions_is_one_warning_with_no_gap(build):
-    extra = ":::{rule} Exempt hosts\n:id: BKP-03\nSome hosts need no backup.\n:::\n\n"
-    under_exceptions = POLICY.replace("None.\n", extra + "None.\n")
+    under_exceptions = POLICY.replace("None.\n", EXEMPT_RULE + "None.\n")
     warnings = warnings_of(build({**PAGES, "policy": under_exceptions}))
     assert len(warnings) == 1, warnings  # and no coverage gap for BKP-03
     line = under_exceptions.splitlines().index(":::{rule} Exempt hosts") + 1
@@ -429,8 +432,7 @@ def test_a_rule_under_exceptions_is_one_warning_with_no_gap(build):
 
 
 def test_the_same_rule_in_the_policy_section_is_only_a_gap_the_gate_reports(build):
-    extra = ":::{rule} Exempt hosts\n:id: BKP-03\nSome hosts need no backup.\n:::\n\n"
-    in_policy = POLICY.replace("## Exceptions", extra + "## Exceptions")
+    in_policy = POLICY.replace("## Exceptions", EXEMPT_RULE + "## Exceptions")
     warnings = warnings_of(build({**PAGES, "policy": in_policy}))
     assert len(warnings) == 1, warnings
     assert "[anchor.coverage_gap]" in warnings[0] and "BKP-03" in warnings[0]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .render import NeedRef, id_link, need_reference, recipe_table, state_badge
+from .render import NeedRef, id_link, recipe_table, state_badge
 
 #: What an empty cell shows on the page.
 NONE = "—"
@@ -122,18 +122,6 @@ class NeedIds(Column):
 
     def export(self, recipe):
         return ", ".join(ref[0] for ref in recipe[self.at])
-
-
-class NeedOrNone(Column):
-    """A need (a NeedRef, or ``None``) as a link with its title, or "—"."""
-
-    def show(self, app, page, recipe):
-        need = recipe[self.at]
-        return need_reference(app, page, need) if need else nodes.Text(NONE)
-
-    def export(self, recipe):
-        need = recipe[self.at]
-        return need[0] if need else ""
 
 
 def id_links(app: Sphinx, page: str, refs: Sequence[NeedRef]) -> nodes.Node:

@@ -22,7 +22,6 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sphinx.application import Sphinx
@@ -48,12 +47,6 @@ def _stock_made_when_written(_app: Sphinx, make: Callable[[], list], _text: str)
     return make()
 
 
-def _stock_write_exports(app: Sphinx, names: list[str]) -> None:
-    outdir = Path(app.outdir)
-    for name in names:
-        (outdir / name).write_bytes(build_state(app).exports[name].make(app))
-
-
 @dataclass
 class Seams:
     """The stock parts a speedup may replace (:mod:`anchor_sop.speed` sets them when on)."""
@@ -66,9 +59,9 @@ class Seams:
     made_when_written: Callable[[Sphinx, Callable[[], list[nodes.Node]], str], list] = (
         _stock_made_when_written
     )
-    #: Writes the exports named beside the pages, once the build has finished
-    #: (:mod:`anchor_sop.exports.files`); stock: made one after another, then.
-    write_exports: Callable[[Sphinx, list[str]], None] = _stock_write_exports
+    #: Writes the exports named beside the pages, once the build has finished; ``None``:
+    #: the stock writer, :func:`anchor_sop.exports.files.make_each`.
+    write_exports: Callable[[Sphinx, list[str]], None] | None = None
 
 
 @dataclass

@@ -130,6 +130,13 @@ def _note_written(app: Sphinx, _doctree, docname: str) -> None:
     note_written(app, docname)
 
 
+def make_each(app: Sphinx, names: list[str]) -> None:
+    """The stock writer: each export made and written in turn."""
+    outdir = Path(app.outdir)
+    for name in names:
+        (outdir / name).write_bytes(build_state(app).exports[name].make(app))
+
+
 def _write_exports(app: Sphinx, exception: Exception | None) -> None:
     """Write each export whose sources changed, or that is missing, then exports.json."""
     if exception is not None or not writes_exports(app):
@@ -142,7 +149,7 @@ def _write_exports(app: Sphinx, exception: Exception | None) -> None:
         for name, export in state.exports.items()
         if changed[export.follows] or not (outdir / name).is_file()
     ]
-    state.seams.write_exports(app, names)
+    (state.seams.write_exports or make_each)(app, names)
     # needs.json changed too when a page was read, whoever wrote it
     if names or changed[NEEDS] or not (outdir / EXPORTS_JSON).is_file():
         every = {*state.exports, NEEDS_JSON}

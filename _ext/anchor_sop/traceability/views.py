@@ -12,13 +12,14 @@ filter box and sortable columns in the browser (static/anchor-sop.js)::
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..charts import bar_chart
-from ..columns import NONE, Badge, Column, NeedId, NeedIds, NeedTitle, View
+from ..columns import NONE, Badge, Column, NeedId, NeedIds, NeedTitle, View, id_links
 from ..diagnostics import report
 from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
 from ..exports.files import add_export, csv_bytes, exports_listed, writes_exports
@@ -91,17 +92,20 @@ class PolicyName(PolicyFigure):
         return link_to(app, page, recipe[0], "", nodes.Text(recipe[self.at]))
 
 
+@dataclass(frozen=True)
 class Percent(PolicyFigure):
-    """Verified of must-be-verified (at ``at`` and ``at + 1``): "50%" on the page, the
-    number in a sheet."""
+    """The value at ``at`` of the value at ``of``: "50%" on the page, the number in a
+    sheet."""
+
+    of: int = 0
 
     def show(self, app, page, recipe):
-        text = _percent(recipe[self.at], recipe[self.at + 1])
+        text = _percent(recipe[self.at], recipe[self.of])
         return nodes.strong(text=text) if recipe[-1] else nodes.Text(text)
 
     def export(self, recipe):
-        verified, total = recipe[self.at], recipe[self.at + 1]
-        return round(100.0 * verified / total, 1) if total else ""
+        part, whole = recipe[self.at], recipe[self.of]
+        return round(100.0 * part / whole, 1) if whole else ""
 
 
 # --- the views --------------------------------------------------------------------
@@ -129,8 +133,8 @@ COVERAGE = View(
         PolicyFigure(2, "Rules"),
         PolicyFigure(3, "Must be verified"),
         PolicyFigure(4, "Verified"),
-        Percent(4, "Coverage"),
-        PolicyFigure(6, "Not verifiable"),
+        Percent(4, "Coverage", of=3),
+        PolicyFigure(5, "Not verifiable"),
     ),
 )
 REVERSE = View("Reverse", (NeedId(0, "Item"), NeedTitle(0, "Title"), NeedIds(1, "Verifies")))
@@ -227,14 +231,13 @@ def _coverage_recipes(result: TraceReport) -> list[tuple]:
             len(p.rules),
             len(p.must_verify),
             len(p.verified),
-            len(p.must_verify),
             len(p.rules) - len(p.must_verify),
             False,
         )
         for p in result.policies
     ]
     must, verified = len(result.must_verify), len(result.verified)
-    total = ("", "Total", len(result.rules), must, verified, must, len(result.not_verifiable))
+    total = ("", "Total", len(result.rules), must, verified, len(result.not_verifiable))
     return [*rows, (*total, True)]
 
 
@@ -262,8 +265,6 @@ def _responsibility_recipes(result: TraceReport) -> list[tuple]:
 
 # --- the page -----------------------------------------------------------------------
 
-VIEWS = ("summary", "coverage", "matrix", "reverse", "gaps", "responsibility")
-
 
 class traceability_view(nodes.General, nodes.Element):  # noqa: N801
     """Placeholder for one view of the report (``view`` names it)."""
@@ -274,12 +275,12 @@ class TraceabilityDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         view = self.arguments[0]
-        if view not in VIEWS:
+        if view not in RENDERERS:
             report(
                 (self.env.docname, self.lineno),
                 "unknown_view",
                 f"There is no traceability view {view!r}",
-                f"use one of {', '.join(VIEWS)}",
+                f"use one of {', '.join(RENDERERS)}",
             )
             return []
         doc_store(self.env, self.env.docname).shows = EVERYTHING
@@ -358,7 +359,7 @@ def _matrix(app: Sphinx, page: str, result: TraceReport) -> list[nodes.Node]:
 def _reverse(app: Sphinx, page: str, result: TraceReport) -> list[nodes.Node]:
     orphans = nodes.paragraph(text=f"Orphans — items that verify no rule ({len(result.orphans)}): ")
     refs = [result.refs[n["id"]] for n in result.orphans]
-    orphans += NeedIds(0, "").show(app, page, (refs,))
+    orphans += id_links(app, page, refs)
     return [
         REVERSE.table(
             app, page, _reverse_recipes(result), ["anchor-trace-reverse", "anchor-sortable"]
