@@ -57,6 +57,89 @@ def write_pages(srcdir: Path, pages: dict[str, str]) -> None:
         (srcdir / f"{name}.md").write_text(text)
 
 
+ROOTS = Path(__file__).resolve().parent / "roots"
+
+
+def root_pages(name: str) -> dict[str, str]:
+    """The pages of the fixture project ``tests/roots/test-NAME``, by document name, in
+    the order its index lists them (``build`` writes that index again)."""
+    root = ROOTS / f"test-{name}"
+    index = (root / "index.md").read_text()
+    names = index[index.index("```{toctree}\n") + 13 : index.rindex("```")].split()
+    return {page: (root / f"{page}.md").read_text() for page in names}
+
+
+#: The README's directive snippets, each built on a page of its own with this heading.
+SNIPPET_PAGES = {
+    "policy": "# Backup Policy\n\n",
+    "checklist": "# Handoff Acceptance Checklist\n\n",
+    "template": "# Decision Log Template\n\n",
+    "matrix": "# Production Ownership\n\n",
+}
+
+
+def snippet_pages() -> dict[str, str]:
+    """The README's directive snippets as pages."""
+    snippets = readme_snippets()
+    return {name: head + snippets[name] + "\n" for name, head in SNIPPET_PAGES.items()}
+
+
+#: Every traceability view on one page: the gaps view has two tables.
+TRACE_PAGE = "# Trace\n\n" + "".join(
+    f"```{{traceability}} {view}\n```\n\n"
+    for view in ("matrix", "reverse", "gaps", "responsibility")
+)
+
+
+def policy_page(title: str, prefix: str, reviewed: str, extra: str = "") -> str:
+    """A policy page with one rule, ``PREFIX-01``, last reviewed on ``reviewed``."""
+    return f"""# {title}
+
+:::{{policy}}
+:id-prefix: {prefix}
+:owner: Anchor MSP Operations Lead
+:last-reviewed: {reviewed}
+{extra}:::
+
+## Purpose
+
+Why the policy exists.
+
+## Scope
+
+What it covers.
+
+## Policy
+
+:::{{rule}} First rule
+:id: {prefix}-01
+:not-verifiable: Example.
+Do the first thing.
+:::
+
+## Exceptions
+
+None.
+"""
+
+
+# The design spec's sidebar order (lifecycle of a system in Anchor's care).
+SPEC_SECTIONS = [
+    "Production Ownership",
+    "Client Onboarding",
+    "System Handoff Acceptance",
+    "Monitoring and Alerting",
+    "Logging and Metrics",
+    "Backup and Restore",
+    "Secrets Management",
+    "Security Operations",
+    "Incident Response",
+    "Change Management",
+    "Access Control",
+    "Runbooks",
+    "Decision Logs",
+]
+
 BuildFn = Callable[..., SphinxTestApp]
 
 

@@ -10,9 +10,8 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from test_foundation import SPEC_SECTIONS
 
-from conftest import REPO, site_pages
+from conftest import REPO, SPEC_SECTIONS, site_pages
 
 CSP_RECORDER = """
 window.__cspViolations = [];

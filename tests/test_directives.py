@@ -13,16 +13,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import readme_snippets, warnings_of
+from conftest import SNIPPET_PAGES, readme_snippets, snippet_pages, warnings_of
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 RECORD_SNIPPETS = ("restore_test", "checklist_run", "evidence")
-SNIPPET_PAGES = {
-    "policy": "# Backup Policy\n\n",
-    "checklist": "# Handoff Acceptance Checklist\n\n",
-    "template": "# Decision Log Template\n\n",
-    "matrix": "# Production Ownership\n\n",
-}
 
 
 @pytest.fixture
@@ -30,8 +24,7 @@ def snippets_app(build):
     snippets = readme_snippets()
     # the records' snippets are built by test_evidence
     assert set(snippets) == {*SNIPPET_PAGES, *RECORD_SNIPPETS}
-    pages = {name: head + snippets[name] + "\n" for name, head in SNIPPET_PAGES.items()}
-    return build(pages)
+    return build(snippet_pages())
 
 
 def test_readme_snippets_build_without_warnings(snippets_app):

@@ -4,75 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import warnings_of
+from conftest import root_pages, warnings_of
 
-POLICY = """# Backup Policy
-
-:::{policy}
-:id-prefix: BKP
-:owner: Anchor MSP Operations Lead
-:last-reviewed: 2026-04-04
-:::
-
-## Purpose
-
-Why the policy exists.
-
-## Scope
-
-What it covers.
-
-## Policy
-
-:::{rule} Retention
-:id: BKP-01
-Keep 7 daily backups.
-:::
-
-:::{rule} Off-host storage
-:id: BKP-02
-:not-verifiable: The backup system checks it.
-Store backups off-host.
-:::
-
-## Exceptions
-
-None.
-"""
-
-CHECKLIST = """# Checks
-
-::::{checklist} Backup checks
-:id-prefix: CHK
-:owner: Anchor MSP Operations Lead
-:last-reviewed: 2026-04-04
-
-:::{item} Retention set
-:id: CHK-01
-:verifies: BKP-01
-:::
-
-:::{item} Backup restored
-:id: CHK-02
-:::
-::::
-"""
-
-MATRIX = """# Ownership
-
-:::{responsibility-matrix} Responsibility matrix
-:id-prefix: RM
-:parties: Anchor, EGI / Mast
-
-- id: RM-01
-  domain: Backups and restore
-  accountable: Anchor
-  cells: {Anchor: Owns, EGI / Mast: Identifies backup-eligible data}
-  governed-by: [BKP-01]
-:::
-"""
-
-PAGES = {"policy": POLICY, "checklist": CHECKLIST, "matrix": MATRIX}
+PAGES = root_pages("errors")
+POLICY, CHECKLIST = PAGES["policy"], PAGES["checklist"]
 
 # (case, page, text to replace, replacement, line the warning points at, words it says)
 CASES = [

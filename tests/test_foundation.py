@@ -8,24 +8,7 @@ import sys
 
 from bs4 import BeautifulSoup
 
-from conftest import REPO, warnings_of
-
-# The design spec's sidebar order (lifecycle of a system in Anchor's care).
-SPEC_SECTIONS = [
-    "Production Ownership",
-    "Client Onboarding",
-    "System Handoff Acceptance",
-    "Monitoring and Alerting",
-    "Logging and Metrics",
-    "Backup and Restore",
-    "Secrets Management",
-    "Security Operations",
-    "Incident Response",
-    "Change Management",
-    "Access Control",
-    "Runbooks",
-    "Decision Logs",
-]
+from conftest import REPO, SPEC_SECTIONS, warnings_of
 
 
 def page(site, name: str) -> BeautifulSoup:

@@ -5,47 +5,17 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import warnings_of
-
-
-def policy(title: str, prefix: str, reviewed: str, extra: str = "") -> str:
-    return f"""# {title}
-
-:::{{policy}}
-:id-prefix: {prefix}
-:owner: Anchor MSP Operations Lead
-:last-reviewed: {reviewed}
-{extra}:::
-
-## Purpose
-
-Why the policy exists.
-
-## Scope
-
-What it covers.
-
-## Policy
-
-:::{{rule}} First rule
-:id: {prefix}-01
-:not-verifiable: Example.
-Do the first thing.
-:::
-
-## Exceptions
-
-None.
-"""
-
+from conftest import policy_page, warnings_of
 
 # With today pinned to 2026-11-23 and a 12-month interval:
 PAGES = {
-    "current": policy("Current Policy", "CUR", "2026-04-04"),  # due 2027-04-04
-    "soon": policy("Soon Policy", "SOON", "2025-12-10"),  # due 2026-12-10: in 17 days
-    "overdue": policy("Overdue Policy", "OVD", "2025-10-01"),  # due 2026-10-01
-    "short": policy("Short Policy", "SHRT", "2026-08-01", ":review-interval: 3\n"),  # 2026-11-01
-    "draft": policy("Draft Policy", "DRF", "2020-01-01", ":status: draft\n"),
+    "current": policy_page("Current Policy", "CUR", "2026-04-04"),  # due 2027-04-04
+    "soon": policy_page("Soon Policy", "SOON", "2025-12-10"),  # due 2026-12-10: in 17 days
+    "overdue": policy_page("Overdue Policy", "OVD", "2025-10-01"),  # due 2026-10-01
+    "short": policy_page(
+        "Short Policy", "SHRT", "2026-08-01", ":review-interval: 3\n"
+    ),  # 2026-11-01
+    "draft": policy_page("Draft Policy", "DRF", "2020-01-01", ":status: draft\n"),
     "status": "# Review status\n\n```{review-status}\n```\n",
     "owners": "# Owners\n\n```{owners}\n```\n",
 }

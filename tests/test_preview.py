@@ -14,8 +14,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from anchor_sop.preview import WarmBuilds, build_in_child, pages_only
-from conftest import EXT, copy_site, serving, site_pages, warnings_of, write_pages
-from test_errors import CHECKLIST
+from conftest import EXT, copy_site, root_pages, serving, site_pages, warnings_of, write_pages
 
 
 def sphinx_args(srcdir: Path, out: Path, *extra: str) -> list[str]:
@@ -187,7 +186,7 @@ def test_a_standby_that_ended_gives_way_to_a_fresh_child(tmp_path):
 def test_a_failed_warm_build_returns_its_exit_code(tmp_path):
     srcdir = tmp_path / "src"
     # the checklist's items verify rules of a page that is not there
-    write_pages(srcdir, {"checklist": CHECKLIST})
+    write_pages(srcdir, {"checklist": root_pages("errors")["checklist"]})
     code = build_in_child(sphinx_args(srcdir, tmp_path / "out", "-W"))
     assert code not in (0, None)
 

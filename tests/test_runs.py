@@ -16,19 +16,23 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from test_evidence import CHECKLIST, POLICY, REGISTERS, SYSTEM, TRACE
 
-from conftest import answer_dialog, place_record, warnings_of
+from conftest import answer_dialog, place_record, root_pages, warnings_of
+
+EVIDENCE = root_pages("evidence")
+SYSTEM = EVIDENCE["records/systems/SYS-01"]
 
 SECOND_SYSTEM = SYSTEM.replace("Cerberus", "Hydra").replace("SYS-01", "SYS-02")
 # the handoff checklist with a third item, to fail
-THREE_ITEMS = CHECKLIST.replace("::::\n", ":::{item} Runbook reviewed\n:id: HOC-03\n:::\n::::\n", 1)
+THREE_ITEMS = EVIDENCE["checklist"].replace(
+    "::::\n", ":::{item} Runbook reviewed\n:id: HOC-03\n:::\n::::\n", 1
+)
 
 PAGES = {
-    "policy": POLICY,
+    "policy": EVIDENCE["policy"],
     "checklist": THREE_ITEMS,
-    "registers": REGISTERS.replace("restore-test", "checklist-run"),
-    "trace": TRACE,
+    "registers": EVIDENCE["registers"].replace("restore-test", "checklist-run"),
+    "trace": EVIDENCE["trace"],
     "records/systems/SYS-01": SYSTEM,
     "records/systems/SYS-02": SECOND_SYSTEM,
 }
