@@ -248,7 +248,7 @@ MUTATED = [
     "anchor_sop.model.x_id_number*",
     "anchor_sop.model.x_next_free_id*",
     "anchor_sop.evidence.place.x_final_id*",
-    "anchor_sop.evidence.records.x_parse_datetime*",
+    "anchor_sop.clock.x_parse_datetime*",
     "anchor_sop.clock.x_date_mistake*",
     "anchor_sop.clock.x_datetime_mistake*",
     *(

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from anchor_sop.clock import add_months, date_mistake, datetime_mistake
+from anchor_sop.clock import add_months, date_mistake, datetime_mistake, parse_datetime
 from anchor_sop.evidence.operation import Records, operate
 from anchor_sop.evidence.place import PlaceError, final_id, place, record_of
-from anchor_sop.evidence.records import parse_datetime
 from anchor_sop.evidence.requirements import (
     RequirementError,
     add_business_days,
@@ -22,7 +21,7 @@ from anchor_sop.evidence.requirements import (
 )
 from anchor_sop.lifecycle.reviews import exception_state, next_review, review_state
 from anchor_sop.model import id_number, next_free_id
-from anchor_sop.model.kinds import CHANGE, CHECKLIST_RUN, INCIDENT_KIND
+from anchor_sop.model.kinds import CHANGE, CHECKLIST_RUN, DATE, DATETIME, INCIDENT_KIND, KINDS
 from anchor_sop.store import DocumentRecord, ExceptionRecord, ItemResult, Record
 
 
@@ -290,12 +289,21 @@ def test_a_review_is_due_soon_thirty_days_ahead_and_overdue_after_its_day(due, s
 
 
 def record(kind: str, need_id: str, example: bool = False, **values: str) -> Record:
+    """A record as its page is read: its dates and times read as well as written."""
+    written = {name.replace("_", "-"): value for name, value in values.items()}
+    read = {DATE: date.fromisoformat, DATETIME: parse_datetime}
+    types = {name: KINDS[kind].fields_by_name[name].type for name in written}
     return Record(
         kind=kind,
         need_id=need_id,
         title=need_id,
-        values={name.replace("_", "-"): value for name, value in values.items()},
+        values=written,
         lines={},
+        moments={
+            name: read[types[name]](value)
+            for name, value in written.items()
+            if types[name] in read and value != "unknown"
+        },
         example=example,
         docname="records",
         lineno=1,

@@ -106,5 +106,5 @@ def setup(app: Sphinx) -> dict:
         "parallel_read_safe": True,
         "parallel_write_safe": True,
         # raised when what a read stores changes, so an existing environment is read again
-        "env_version": 10,
+        "env_version": 11,
     }

@@ -104,3 +104,8 @@ def datetime_mistake(text: str) -> tuple[str, str] | None:  # noqa: PLR0911 (one
     if offset != "Z" and (int(offset[1:3]) > 23 or int(offset[4:]) > 59):
         return f"which has the offset {offset}: no place is that far from UTC", "correct it"
     return None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ISO 8601 date and time with its offset, else ``None``."""
+    return None if datetime_mistake(text) else datetime.fromisoformat(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -80,7 +80,8 @@ class ActionItem:
 
 @dataclass
 class Record:
-    """An operating record (model/kinds.py): its fields as written."""
+    """An operating record (model/kinds.py): its fields as written, and the dates and
+    times among them as read once."""
 
     kind: str
     need_id: str
@@ -89,6 +90,8 @@ class Record:
     values: dict[str, str]
     #: option name -> line
     lines: dict[str, int]
+    #: option name -> the date or the date and time a date field holds (not 'unknown')
+    moments: dict[str, date | datetime]
     #: A worked example, labelled so: never evidence.
     example: bool
     docname: str

@@ -31,10 +31,9 @@ from sphinx.errors import SphinxError
 from .. import clock
 from ..diagnostics import report
 from ..model import EVIDENCE, EVIDENCE_MODES, NOT_VERIFIABLE, REQUIRES, counted
-from ..model.kinds import CHECKLIST_RUN, DATE, DATETIME, KINDS, LINK, MANAGED_SYSTEM_KIND, UNKNOWN
+from ..model.kinds import CHECKLIST_RUN, KINDS, LINK, MANAGED_SYSTEM_KIND
 from ..state import build_state
 from ..store import Record, all_records, stores
-from .records import parse_datetime
 from .requirements import (
     Condition,
     Moment,
@@ -166,15 +165,10 @@ class Records:
         return self._moments[key]
 
     def _read_moment(self, record: Record, name: str) -> Moment | None:
-        spec = KINDS[record.kind].fields_by_name[name]
+        if name in record.moments:
+            return record.moments[name]
         value = record.values.get(name)
-        if value is None or value == UNKNOWN:
-            return None
-        if spec.type == DATE:
-            return date.fromisoformat(value)
-        if spec.type == DATETIME:
-            return parse_datetime(value)
-        if spec.type == LINK:
+        if value is not None and KINDS[record.kind].fields_by_name[name].type == LINK:
             linked = self.by_id.get(value)
             return self.moment(linked, KINDS[linked.kind].date_field) if linked else None
         return None

@@ -71,20 +71,20 @@ class record_context(nodes.General, nodes.Element):  # noqa: N801 (docutils node
     """Placeholder for what the other records and the evidence say of ``need_id``."""
 
 
-def parse_datetime(text: str) -> datetime | None:
-    """An ISO 8601 date and time with its offset, else ``None``."""
-    return None if clock.datetime_mistake(text) else datetime.fromisoformat(text)
-
-
 def field_of(spec: Field, record_id: str) -> str:
     """A field as a message names it: by the label its page shows."""
     return f"field '{spec.heading}' of {record_id}"
 
 
-def check_value(location, record_id: str, spec: Field, value: str, config) -> bool:
-    """Report a value that is not of its field's type; whether it is."""
+#: What a field holds, read: a date or a date and time parsed, any other value as written.
+Value = str | date | datetime
+
+
+def read_value(location, record_id: str, spec: Field, value: str, config) -> Value | None:
+    """The value of its field's type (a date field's date, a date and time field's
+    moment, else the text); ``None`` after reporting a value that is not of the type."""
     if value == UNKNOWN and spec.may_be_unknown:
-        return True
+        return value
     choices = spec.choices_in(config)
     wrong = [v for v in spec.values_of(value) if v not in choices]
     if spec.type == CHOICE and (wrong or not spec.values_of(value)):
@@ -99,18 +99,20 @@ def check_value(location, record_id: str, spec: Field, value: str, config) -> bo
             + f" {listed}"
             + (f" (or '{UNKNOWN}', shown as a known gap)" if spec.may_be_unknown else ""),
         )
-        return False
+        return None
     if spec.type == DATE:
-        return parse_date(value, location, field_of(spec, record_id)) is not None
-    if spec.type == DATETIME and (mistake := clock.datetime_mistake(value)):
-        report(
-            location,
-            "record_datetime",
-            f"The {field_of(spec, record_id)} is {value!r}, {mistake[0]}",
-            mistake[1],
-        )
-        return False
-    return True
+        return parse_date(value, location, field_of(spec, record_id))
+    if spec.type == DATETIME:
+        if mistake := clock.datetime_mistake(value):
+            report(
+                location,
+                "record_datetime",
+                f"The {field_of(spec, record_id)} is {value!r}, {mistake[0]}",
+                mistake[1],
+            )
+            return None
+        return datetime.fromisoformat(value)
+    return value
 
 
 def record_directive(kind: Kind) -> type[SphinxDirective]:
@@ -143,7 +145,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
     }
     lines = {name: option_line(directive, name) for name in values}
     # a field in error is left out, and the record still made: one mistake, one warning
-    _check_fields(directive, kind, need_id, values, lines)
+    moments = _read_fields(directive, kind, need_id, values, lines)
     valid = True
     if CURRENT_RECORD in env.temp_data:
         report(
@@ -221,6 +223,7 @@ def read_record(directive: SphinxDirective, kind: Kind) -> list[nodes.Node]:
                 title=title,
                 values=values,
                 lines=lines,
+                moments=moments,
                 example=example,
                 docname=docname,
                 lineno=directive.lineno,
@@ -283,8 +286,12 @@ def _sections_inside(directive: SphinxDirective, kind: Kind, need_id: str) -> in
     return len(directive.content)
 
 
-def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict) -> None:
-    """Report each field missing or in error; leave out those in error."""
+def _read_fields(
+    directive, kind: Kind, need_id: str, values: dict, lines: dict
+) -> dict[str, date | datetime]:
+    """Report each field missing or in error and leave out those in error; the dates
+    and times the others hold, read once."""
+    moments: dict[str, date | datetime] = {}
     for spec in kind.fields:
         value = values.get(spec.name)
         required = spec.required
@@ -313,8 +320,12 @@ def _check_fields(directive, kind: Kind, need_id: str, values: dict, lines: dict
             values.pop(spec.name, None)
             continue
         where = (directive.env.docname, lines[spec.name])
-        if not check_value(where, need_id, spec, value, directive.env.config):
+        read = read_value(where, need_id, spec, value, directive.env.config)
+        if read is None:
             del values[spec.name]
+        elif isinstance(read, date):  # a datetime is a date too
+            moments[spec.name] = read
+    return moments
 
 
 #: What a field of each type holds, for a fix that says what to write.
