@@ -123,7 +123,20 @@ def test_pack_holds_the_site_pdf_and_exports(site_packs):
         "exports/traceability.csv",
         "exports/traceability.xlsx",
         "exports/review-status.csv",
+        "exports/soa.csv",
+        "exports/samples.csv",
+        "exports/criteria.csv",
+        "exports/oscal-component-definition.json",
     } <= names
+    # the Statement of Applicability decides every Annex A control; the samples are
+    # drawn from the pack's period (every record)
+    soa = pack.csv("exports/soa.csv")
+    assert len(soa) == 1 + 93
+    assert {row[2] for row in soa[1:]} == {"applicable", "undecided"}
+    header, *samples = pack.csv("exports/samples.csv")
+    assert header[0] == "Rule" and header[-1] == "Record drawn"
+    assert {row[2] for row in samples} == {"0001-01-01:9999-12-31"}
+    assert len(samples) > 5
     assert not any(n.endswith((".buildinfo", "schema_violations.json")) for n in names)
     # entries sorted, one timestamp, plain files
     assert [i.filename for i in pack.infos] == sorted(i.filename for i in pack.infos)
@@ -621,12 +634,18 @@ def test_every_export_says_where_it_comes_from(site_packs):
             "review-status.csv",
             "population.csv",
             "findings.csv",
+            "criteria.csv",
+            "soa.csv",
+            "samples.csv",
+            "oscal-component-definition.json",
         ]
     )
 
     book = load_workbook(io.BytesIO(pack.read("exports/traceability.xlsx")))
     assert book.sheetnames[0] == "Summary"
-    assert book.sheetnames[-3:] == ["Review status", "Population", "Findings"]
+    assert book.sheetnames[-6:] == [
+        "Review status", "Population", "Findings", "Criteria", "SoA", "Samples"
+    ]  # fmt: skip
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Commit"] == record["commit"]
     assert summary["Commit date"] == record["commit_date"]

@@ -248,8 +248,14 @@ def test_need_counts_per_page(site, docname):
 def test_no_need_outside_the_listed_pages(site):
     """Besides the listed pages, a need is a record: one per page, named by its ID."""
     needs = needs_of(site).values()
+    criteria = [n for n in needs if n["type"] == "criterion"]
+    needs = [n for n in needs if n["type"] != "criterion"]
     assert {n["docname"] for n in needs if not n["docname"].startswith("records/")} == set(
         NEED_COUNTS
+    )
+    # the frameworks' criteria, by their own IDs, on their pages
+    assert sorted((n["docname"], n["framework"]) for n in criteria) == sorted(
+        [("traceability/soc2", "soc2")] * 61 + [("traceability/iso27001", "iso27001")] * 93
     )
     records = {n["docname"]: n["id"] for n in needs if n["docname"].startswith("records/")}
     assert all(docname.endswith(f"/{need_id}") for docname, need_id in records.items())

@@ -139,6 +139,6 @@ def test_nox_docs_fails_with_the_place_of_a_warning(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "backup-policy.md:34: WARNING: The ID 'BKP-3' of the rule does not match" in output
+    assert "backup-policy.md:36: WARNING: The ID 'BKP-3' of the rule does not match" in output
     assert "Fix:" in output
     assert "Traceback" not in output

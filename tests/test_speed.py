@@ -47,6 +47,9 @@ EXPORTS = [
     "traceability.csv",
     "traceability.xlsx",
     "review-status.csv",
+    "criteria.csv",
+    "soa.csv",
+    "oscal-component-definition.json",
     "exports.json",
 ]
 

@@ -234,7 +234,8 @@ def test_csv_and_xlsx_match_needs_json(project):
 
     workbook = load_workbook(app.outdir / "traceability.xlsx")
     views = ["Matrix", "Coverage", "Reverse", "Gaps", "Not verifiable", "Responsibility"]
-    assert workbook.sheetnames == ["Summary", *views, "Review status", "Findings"]
+    frameworks = ["Criteria", "SoA"]  # the samples only for an audit period
+    assert workbook.sheetnames == ["Summary", *views, "Review status", "Findings", *frameworks]
     sheet = workbook["Matrix"]
     assert [[c.value or "" for c in row] for row in sheet.iter_rows()] == table
     assert sheet.freeze_panes == "A2"

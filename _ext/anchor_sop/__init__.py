@@ -27,6 +27,7 @@ from .documents import check_unique_prefixes
 from .evidence import setup_evidence
 from .exports.files import setup_exports
 from .exports.workbook import setup_workbook
+from .frameworks import setup_frameworks
 from .html import setup_html
 from .lifecycle import setup_lifecycle
 from .needs_model import check_unique_ids, configure_needs
@@ -96,6 +97,8 @@ def setup(app: Sphinx) -> dict:
     setup_trace_views(app)
     setup_lifecycle(app)
     setup_evidence(app)
+    # the frameworks' sheets after the evidence's
+    setup_frameworks(app)
     setup_changes(app)
     setup_reports(app)
     setup_pdf(app)
@@ -106,5 +109,5 @@ def setup(app: Sphinx) -> dict:
         "parallel_read_safe": True,
         "parallel_write_safe": True,
         # raised when what a read stores changes, so an existing environment is read again
-        "env_version": 11,
+        "env_version": 12,
     }

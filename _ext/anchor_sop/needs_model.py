@@ -27,6 +27,7 @@ from .model import (
     NEED_FIELDS,
     NEED_LINKS,
     NEED_TYPES,
+    NEEDS_ID_REGEX,
     id_number,
     next_free_id,
 )
@@ -56,7 +57,7 @@ def configure_needs(_app: Sphinx, config: Config) -> None:
         name: dict(spec) for name, spec in {**NEED_FIELDS, **record_need_fields()}.items()
     }
     config.needs_id_required = True
-    config.needs_id_regex = ID_REGEX.pattern
+    config.needs_id_regex = NEEDS_ID_REGEX.pattern
     # needs.json is the auditors' machine-readable export, sphinx-needs' own; without
     # a timestamp, the same sources give the same bytes (the audit pack is reproducible)
     config.needs_build_json = True

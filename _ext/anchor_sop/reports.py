@@ -9,10 +9,13 @@ runs at 500), in this order:
 2. the records' checks (:func:`anchor_sop.evidence.checks.check_records`);
 3. the operation report, from the trace report's rules in force and their
    verifiers (:func:`anchor_sop.evidence.operation.build_operation`): each
-   rule's population and findings; then enforced as configured.
+   rule's population and findings; then enforced as configured;
+4. the frameworks report, from both
+   (:func:`anchor_sop.frameworks.report.build_frameworks`): each criterion's
+   rules, evidence and implementation state.
 
-Both are kept in :class:`anchor_sop.state.BuildState` (``trace``,
-``operation``), where the views and exports read them.
+All three are kept in :class:`anchor_sop.state.BuildState` (``trace``,
+``operation``, ``frameworks``), where the views and exports read them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sphinx_needs.api import get_needs_view
 
 from .evidence.checks import check_records
 from .evidence.operation import build_operation, enforce
+from .frameworks.report import build_frameworks
 from .state import build_state
 from .traceability.report import build_report, check_traceability
 
@@ -34,6 +38,7 @@ def compute_reports(app: Sphinx, _builder=None) -> None:
     check_records(app, needs)
     state.operation = build_operation(app, trace.rules, trace.verifiers)
     enforce(app, state.operation, needs)
+    state.frameworks = build_frameworks(app, trace, state.operation)
 
 
 def setup_reports(app: Sphinx) -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .exports.files import Export
     from .exports.provenance import Provenance
     from .exports.workbook import Sheet
+    from .frameworks.report import FrameworkReport
     from .store import DocStore
     from .traceability.links import Changes
     from .traceability.report import TraceReport
@@ -93,6 +94,8 @@ class BuildState:
     trace: TraceReport | None = None
     #: The operation report, made from the trace report: populations and findings.
     operation: OperationReport | None = None
+    #: The frameworks report, made from both: each criterion's rules and state.
+    frameworks: FrameworkReport | None = None
 
     # while writing
     #: The commit and moment the exports name (:mod:`anchor_sop.exports.provenance`).

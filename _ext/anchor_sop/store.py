@@ -102,6 +102,30 @@ class Record:
     actions: tuple[ActionItem, ...] = ()
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One control's line of a Statement of Applicability, as declared."""
+
+    control: str
+    #: applicable, excluded or undecided
+    decision: str
+    #: The reasons for including it, the justification for excluding it, or what is
+    #: missing to decide.
+    why: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """A Statement of Applicability as declared: its header and its decisions."""
+
+    framework: str
+    scope: str
+    approver: str
+    lineno: int
+    decisions: tuple[Decision, ...]
+
+
 @dataclass
 class Gap:
     """Something the sources reference but do not define, where it is referenced."""
@@ -150,6 +174,8 @@ class DocStore:
     gaps: list[Gap] = field(default_factory=list)
     exceptions: list[ExceptionRecord] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
+    #: The Statements of Applicability declared on the page (the frameworks' views).
+    applicability: list[Applicability] = field(default_factory=list)
     #: What of every page the page shows in figures or lists (views, registers):
     #: when one of these changes on any page, the page is rewritten.
     shows: frozenset[str] = frozenset()

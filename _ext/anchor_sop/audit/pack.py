@@ -41,11 +41,15 @@ from ..evidence.operation import ALL_TIME
 from ..git import GitError, git
 from ..model import (
     CHANGES_CSV,
+    CRITERIA_CSV,
     EXPORTS_JSON,
     FINDINGS_CSV,
     NEEDS_JSON,
+    OSCAL_JSON,
     POPULATION_CSV,
     REVIEW_CSV,
+    SAMPLES_CSV,
+    SOA_CSV,
     TRACE_CSV,
     TRACE_XLSX,
     nox_command,
@@ -63,6 +67,10 @@ EXPORTS = (
     REVIEW_CSV,
     POPULATION_CSV,
     FINDINGS_CSV,
+    CRITERIA_CSV,
+    SOA_CSV,
+    SAMPLES_CSV,
+    OSCAL_JSON,
     EXPORTS_JSON,
 )
 TOOLS = (

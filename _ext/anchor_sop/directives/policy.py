@@ -12,6 +12,7 @@ type ``rule``, rendered as (see :mod:`anchor_sop.render`)::
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from docutils import nodes
@@ -31,6 +32,7 @@ from ..model import (
     NOT_VERIFIABLE,
     REQUIRES,
     RULE,
+    SATISFIES,
     VERIFIES,
     backlink,
     id_number,
@@ -82,6 +84,7 @@ class RuleDirective(SphinxDirective):
         "not-verifiable": directives.unchanged,
         "evidence": directives.unchanged,
         "requires": directives.unchanged,
+        SATISFIES: directives.unchanged,
     }
 
     def run(self) -> list[nodes.Node]:
@@ -123,6 +126,10 @@ class RuleDirective(SphinxDirective):
                 fields[NOT_VERIFIABLE] = reason
             fields.update(evidence)
             fields.update(document_fields(policy))
+            # the criteria of the frameworks it meets: checked with every link
+            fields[SATISFIES] = [
+                c for c in re.split(r"[\s,]+", self.options.get(SATISFIES, "")) if c
+            ]
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:
                 container["ids"] = [need_id]
@@ -141,6 +148,7 @@ class RuleDirective(SphinxDirective):
             )
             container += placeholder(self, need_id, backlink(VERIFIES), "Verified by", empty)
             container += placeholder(self, need_id, backlink(EXEMPTS), "Exceptions", "")
+            container += placeholder(self, need_id, SATISFIES, "Satisfies", "")
             operation = rule_operation(need_id=need_id)
             self.set_source_info(operation)
             container += operation

@@ -17,6 +17,11 @@ PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,7}"
 ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,5}})$")
 PREFIX_REGEX = re.compile(rf"^{PREFIX_PATTERN}$")
 ID_EXAMPLE = "BKP-03"
+#: A framework's criterion or control, by its own ID (frameworks/catalogs/): SOC 2's
+#: CC7.3, A1.2, C1.1, PI1.4, P6.1; ISO/IEC 27001 Annex A's A.8.13.
+CRITERION_PATTERN = r"(?:CC[1-9]|A1|C1|PI1|P[1-8])\.[1-9]|A\.[5-8]\.[1-9][0-9]?"
+#: Every need ID: the project's own, and the frameworks' criteria.
+NEEDS_ID_REGEX = re.compile(rf"^(?:{PREFIX_PATTERN}-[0-9]{{2,5}}|{CRITERION_PATTERN})$")
 
 #: How README's Quick start runs a nox session, which every message that names a
 #: session repeats: the wrapper needs nothing but the Python it is run with.
@@ -59,10 +64,17 @@ RULE = "rule"
 ITEM = "item"
 DOMAIN = "responsibility"
 EXCEPTION = "exception"
+#: A framework's criterion or control (SOC 2, ISO/IEC 27001 Annex A).
+CRITERION = "criterion"
 
 #: Link types: an item verifies rules; a responsibility-matrix row is governed by rules.
 VERIFIES = "verifies"
 GOVERNED_BY = "governed_by"
+#: A rule satisfies criteria of the frameworks an audit is against (a policy owner's
+#: judgement, proposed until accepted in the baseline).
+SATISFIES = "satisfies"
+#: Field of a criterion: the framework it belongs to (frameworks/catalogs/).
+FRAMEWORK = "framework"
 #: An approved exception exempts rules, for a system, for a time.
 EXEMPTS = "exempts"
 #: Exceptions have IDs of their own prefix: EXC-01, EXC-02, ...
@@ -97,6 +109,7 @@ NEED_TYPES = [
     {"directive": ITEM, "title": "Checklist item", "prefix": "", "color": "#FEDCD2"},
     {"directive": DOMAIN, "title": "Responsibility", "prefix": "", "color": "#DDDDDD"},
     {"directive": EXCEPTION, "title": "Exception", "prefix": "", "color": "#F6E3A1"},
+    {"directive": CRITERION, "title": "Framework criterion", "prefix": "", "color": "#D5E8F4"},
 ]
 
 NEED_LINKS = {
@@ -114,6 +127,11 @@ NEED_LINKS = {
         "incoming": "exempted by",
         "outgoing": "exempts",
         "target_types": [RULE],
+    },
+    SATISFIES: {
+        "incoming": "satisfied by",
+        "outgoing": "satisfies",
+        "target_types": [CRITERION],
     },
     MANAGED_SYSTEM: {
         "incoming": "records",
@@ -159,6 +177,7 @@ NEED_FIELDS = {
     FINGERPRINT: _text_field("SHA-256 of the rule's normalised title and statement."),
     EVIDENCE: _text_field("The kind of record that shows a rule at work, and which of them."),
     REQUIRES: _text_field("What the records that show a rule at work must show."),
+    FRAMEWORK: _text_field("The framework a criterion belongs to (soc2, iso27001)."),
     **{
         name: _text_field(f"The {name.replace('_', ' ')} of an exception.")
         for name in EXCEPTION_FIELDS
@@ -199,6 +218,17 @@ STATE_COLORS = {
     "pending": "info",
     "finding": "danger",
     "known gap": "warning",
+    # a rule's mapping to a criterion, and a control's state in the frameworks' views
+    "proposed": "warning",
+    "accepted": "success",
+    "applicable": "success",
+    "excluded": "secondary",
+    "undecided": "warning",
+    "implemented": "success",
+    "partly implemented": "danger",
+    "not yet evidenced": "warning",
+    "no rule": "danger",
+    "did not occur": "secondary",
 }
 
 
@@ -214,6 +244,12 @@ CHANGES_CSV = "changes.csv"
 #: Every record that evidences each rule (in the audit period), and the findings.
 POPULATION_CSV = "population.csv"
 FINDINGS_CSV = "findings.csv"
+#: The frameworks: every criterion and the rules mapped to it; the Statement of
+#: Applicability; the audit period's samples; the OSCAL component definition.
+CRITERIA_CSV = "criteria.csv"
+SOA_CSV = "soa.csv"
+SAMPLES_CSV = "samples.csv"
+OSCAL_JSON = "oscal-component-definition.json"
 
 
 def backlink(link: str) -> str:

@@ -2,12 +2,13 @@
 
     python -m anchor_sop.traceability.baseline NEEDS_JSON BASELINE_JSON [ID ...]
 
-Writes, for each link "ITEM verifies RULE" in NEEDS_JSON, the rule's current
-fingerprint into BASELINE_JSON. With IDs, only the links that touch those
-rules or items are accepted; the others keep their reviewed fingerprint. With
-none, every current link is accepted and links that no longer exist are
-dropped. The file is sorted, one link a line, so its diff shows in review
-exactly which links were accepted. ``nox -s baseline`` builds the site and
+Writes, for each link "ITEM verifies RULE" and each mapping "RULE satisfies
+CRITERION" in NEEDS_JSON, the rule's current fingerprint into BASELINE_JSON.
+With IDs, only the links that touch those rules, items or criteria are
+accepted; the others keep their reviewed fingerprint. With none, every
+current link is accepted and links that no longer exist are dropped. The
+file is sorted, one link a line, so its diff shows in review exactly which
+links were accepted. ``nox -s baseline`` builds the site and
 runs this.
 """
 
@@ -17,35 +18,37 @@ import argparse
 import json
 from pathlib import Path
 
-from ..model import FINGERPRINT, ITEM, RULE, VERIFIES, counted
+from ..model import FINGERPRINT, ITEM, RULE, SATISFIES, VERIFIES, counted
 from .report import link_key
 
 
-def current_links(needs: dict) -> dict[str, str]:
-    """Every link item → rule with the rule's fingerprint now."""
+def current_links(needs: dict) -> dict[str, dict[str, object]]:
+    """Every link item → rule and mapping rule → criterion, by its key: its two ends
+    and the rule's fingerprint now."""
     links = {}
-    for item in needs.values():
-        if item["type"] != ITEM:
-            continue
-        for rule_id in item.get(VERIFIES) or []:
-            rule = needs.get(rule_id)
-            if rule is not None and rule["type"] == RULE:
-                links[link_key(item["id"], rule_id)] = rule[FINGERPRINT]
+    for need in needs.values():
+        if need["type"] == ITEM:
+            for rule_id in need.get(VERIFIES) or []:
+                rule = needs.get(rule_id)
+                if rule is not None and rule["type"] == RULE:
+                    key = link_key(need["id"], rule_id)
+                    links[key] = {"ends": (need["id"], rule_id), "value": rule[FINGERPRINT]}
+        elif need["type"] == RULE:
+            for criterion_id in need.get(SATISFIES) or []:
+                if criterion_id in needs:
+                    key = link_key(need["id"], criterion_id, SATISFIES)
+                    links[key] = {"ends": (need["id"], criterion_id), "value": need[FINGERPRINT]}
     return links
 
 
 def rebaseline(needs: dict, baseline: dict[str, str], ids: list[str]) -> dict[str, str]:
     links = current_links(needs)
     if not ids:
-        return dict(sorted(links.items()))
+        return dict(sorted((key, link["value"]) for key, link in links.items()))
     unknown = [i for i in ids if i not in needs]
     if unknown:
         raise SystemExit(f"No need has the ID {', '.join(unknown)}; nothing was written.")
-    accepted = {
-        key: value
-        for key, value in links.items()
-        if key.split(f" {VERIFIES} ")[0] in ids or key.split(f" {VERIFIES} ")[1] in ids
-    }
+    accepted = {key: link["value"] for key, link in links.items() if set(link["ends"]) & set(ids)}
     return dict(sorted({**baseline, **accepted}.items()))
 
 

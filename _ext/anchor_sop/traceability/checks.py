@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from sphinx.environment import BuildEnvironment
 
 from ..diagnostics import report
-from ..model import NEED_LINKS
+from ..model import CRITERION, NEED_LINKS, NEEDS_ID_REGEX
 from ..store import stores
 
 #: How alike an unknown ID and a real one must be to suggest it (difflib's ratio).
@@ -39,14 +39,17 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
                 if target is None:
                     if candidates is None:
                         candidates = sorted(i for i, n in needs.items() if n["type"] in allowed)
-                    close = difflib.get_close_matches(target_id, candidates, n=2, cutoff=CLOSE)
-                    guess = close[0] if len(close) == 1 else None
+                    guess = _meant(target_id, candidates, allowed)
                     if guess is not None:
                         meant.add(guess)
                     problem = f"{need_id} {link} {target_id!r}, which is not the ID of any need"
                     if guess is None:
                         fix = (
-                            "correct the ID (see the rule's badge on its policy page) or remove it"
+                            "correct the ID (the frameworks' pages list every criterion by ID) "
+                            "or remove it"
+                            if CRITERION in allowed
+                            else "correct the ID (see the rule's badge on its policy page) or "
+                            "remove it"
                         )
                     else:
                         problem, fix = f"{problem}; did you mean {guess}?", f"write {guess}"
@@ -60,6 +63,19 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
                         f"link to the {' or '.join(allowed)} that {target_id} itself verifies",
                     )
     return meant
+
+
+def _meant(target_id: str, candidates: list[str], allowed: list[str]) -> str | None:
+    """The one ID ``target_id`` was most likely meant as: a criterion written in other
+    case or without its dots (``a8.13`` for A.8.13), else the only close one."""
+    if CRITERION in allowed:
+        written = target_id.upper().replace(" ", "")
+        dotted = f"A.{written[1:]}".replace("..", ".") if written[:1] == "A" else written
+        for guess in (written, dotted):
+            if NEEDS_ID_REGEX.match(guess) and guess in candidates:
+                return guess
+    close = difflib.get_close_matches(target_id, candidates, n=2, cutoff=CLOSE)
+    return close[0] if len(close) == 1 else None
 
 
 def _place(env: BuildEnvironment, need, link: str) -> tuple[str, int]:

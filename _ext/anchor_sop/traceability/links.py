@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
-from ..model import VERIFIES, backlink
+from ..model import SATISFIES, VERIFIES, backlink
 from ..model.kinds import KINDS
 from ..render import (
     RESOLVE_EVENT,
@@ -56,7 +56,7 @@ from ..store import (
     records_of,
     stores,
 )
-from .report import baseline_fingerprint, link_state
+from .report import baseline_fingerprint, link_state, mapping_state
 
 
 def linked_ids(need, link: str) -> list[str]:
@@ -81,8 +81,9 @@ class Listing(NamedTuple):
     links: tuple[Link, ...]
 
 
-#: Link states a checklist's links show as a badge.
-FLAGGED_STATES = ("suspect", "unreviewed")
+#: Link states a checklist's links show as a badge; a mapping to a criterion shows
+#: when it is only proposed.
+FLAGGED_STATES = ("suspect", "unreviewed", "proposed")
 
 
 def resolve_trace_lists(app: Sphinx, doctree: nodes.document, fromdocname: str) -> None:
@@ -113,6 +114,10 @@ def _link(app: Sphinx, node: trace_list, other_id: str, needs) -> Link:
         state = link_state(app, node["need_id"], other_id)
     elif node["link"] == backlink(VERIFIES):
         state = link_state(app, other_id, node["need_id"])
+    elif node["link"] == SATISFIES:
+        state = mapping_state(app, node["need_id"], other_id)
+    elif node["link"] == backlink(SATISFIES):
+        state = mapping_state(app, other_id, node["need_id"])
     else:
         state = None
     return Link(other_id, need_ref(target), state if state in FLAGGED_STATES else None)

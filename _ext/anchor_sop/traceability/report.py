@@ -16,6 +16,11 @@ It is computed from the resolved needs once per build, in the reports step
   (:mod:`anchor_sop.fingerprint`). A link whose rule's fingerprint differs is
   *suspect* (a warning at the rule); a link missing from the file is
   *unreviewed*. ``python -m anchor_sop.traceability.baseline`` re-baselines.
+- **Mappings**: a rule's ``:satisfies:`` maps it to criteria of the frameworks
+  (:mod:`anchor_sop.frameworks`), a policy owner's judgement. The same file
+  holds each accepted mapping "RULE satisfies CRITERION" with the rule's
+  fingerprint; a mapping missing from it, or whose rule changed since, is
+  *proposed*.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from ..model import (
     ITEM,
     NOT_VERIFIABLE,
     RULE,
+    SATISFIES,
     VERIFIES,
     nox_command,
 )
@@ -49,9 +55,10 @@ from ..store import all_documents, doc_store
 from .checks import check_links
 
 
-def link_key(item_id: str, rule_id: str) -> str:
-    """How a link is named in the baseline file."""
-    return f"{item_id} {VERIFIES} {rule_id}"
+def link_key(source_id: str, target_id: str, link: str = VERIFIES) -> str:
+    """How a link is named in the baseline file: "ITEM verifies RULE", "RULE
+    satisfies CRITERION"."""
+    return f"{source_id} {link} {target_id}"
 
 
 def baseline_fingerprint(path: str) -> str:
@@ -109,6 +116,8 @@ class TraceReport(Coverage):
     verifies: dict[str, list[str]]
     #: (item ID, rule ID) -> clean | suspect | unreviewed
     link_states: dict[tuple[str, str], str]
+    #: (rule ID, criterion ID) -> accepted | proposed, for each rule in force
+    mapping_states: dict[tuple[str, str], str]
     policies: list[PolicyCoverage]
     out_of_force_rules: list
     out_of_force_items: list
@@ -173,6 +182,13 @@ def build_report(app: Sphinx) -> TraceReport:
                 if reviewed == fingerprints[rule_id]
                 else "suspect"
             )
+    mapping_states = {
+        (rule["id"], criterion_id): "accepted"
+        if baseline.get(link_key(rule["id"], criterion_id, SATISFIES)) == rule[FINGERPRINT]
+        else "proposed"
+        for rule in rules
+        for criterion_id in sorted(rule[SATISFIES] or [])
+    }
     titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
     policies: dict[str, PolicyCoverage] = {}
     for rule in rules:
@@ -188,6 +204,7 @@ def build_report(app: Sphinx) -> TraceReport:
         verifiers=verifiers,
         verifies=verifies,
         link_states=link_states,
+        mapping_states=mapping_states,
         policies=sorted(policies.values(), key=lambda p: p.title),
         out_of_force_rules=[r for r in by_type[RULE] if not in_force(r)],
         out_of_force_items=[i for i in by_type[ITEM] if not in_force(i)],
@@ -236,6 +253,10 @@ def check_traceability(app: Sphinx, result: TraceReport, needs) -> None:
 
 def link_state(app: Sphinx, item_id: str, rule_id: str) -> str | None:
     return trace_report(app).link_states.get((item_id, rule_id))
+
+
+def mapping_state(app: Sphinx, rule_id: str, criterion_id: str) -> str | None:
+    return trace_report(app).mapping_states.get((rule_id, criterion_id))
 
 
 def rule_state(result: TraceReport, rule) -> str:
