@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
 from sphinx.application import Sphinx
 
 from ..diagnostics import report
+from ..model import spellings
 
 CATALOG_FOLDER = Path(__file__).parent / "catalogs"
 #: The frameworks, by the name a page gives them: ``{framework} soc2``.
@@ -51,6 +52,7 @@ class Catalog:
         """(ID, name) of each category, in the catalog's order."""
         return list(dict.fromkeys((c.category, c.category_name) for c in self.criteria))
 
+    @cached_property
     def by_id(self) -> dict[str, Criterion]:
         return {c.id: c for c in self.criteria}
 
@@ -73,18 +75,13 @@ def catalog(framework: str) -> Catalog:
     return Catalog(framework, data["name"], data["edition"], data["published"], tuple(criteria))
 
 
-def framework_of(criterion_id: str) -> str | None:
-    return next((f for f in FRAMEWORKS if criterion_id in catalog(f).by_id()), None)
-
-
 def closest(criterion_id: str, framework: str) -> str | None:
-    """The one ID of ``framework`` a mistyped one was meant as: written in other case
-    or without a dot (``a5.2`` for A.5.2), else the only close one."""
-    known = catalog(framework).by_id()
-    written = criterion_id.upper().replace(" ", "")
-    for guess in (written, f"A.{written[1:]}".replace("..", ".")):
-        if guess in known:
-            return guess
+    """The one ID of ``framework`` a mistyped one was meant as: one of its
+    :func:`spellings`, else the only close one."""
+    known = catalog(framework).by_id
+    guess = next((g for g in spellings(criterion_id) if g in known), None)
+    if guess is not None:
+        return guess
     close = difflib.get_close_matches(criterion_id, known, n=2, cutoff=0.75)
     return close[0] if len(close) == 1 else None
 

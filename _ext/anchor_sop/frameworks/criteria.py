@@ -138,7 +138,7 @@ class FrameworkDirective(SphinxDirective):
                     "",
                     id_badge(criterion.id),
                     nodes.Text(" " + criterion.description),
-                    criterion_title(criterion.id),
+                    criterion_title(criterion_id=criterion.id),
                     classes=["anchor-need-title"],
                 )
                 entry += placeholder(
@@ -154,7 +154,7 @@ class criterion_title(nodes.General, nodes.Element):  # noqa: N801 (docutils nod
 
 def _resolve(app: Sphinx, doctree: nodes.document, page: str) -> None:
     for node in list(doctree.findall(criterion_title)):
-        title = framework_report(app).titles.get(node.parent.parent["ids"][0])
+        title = framework_report(app).titles.get(node["criterion_id"])
         node.replace_self([nodes.emphasis(text=f" (official title: {title})")] if title else [])
     for node in list(doctree.findall(framework_view)):
         node.replace_self(_view(app, page, node["framework"]))

@@ -114,10 +114,10 @@ def sample_recipes(app: Sphinx) -> list[tuple] | None:
     start, end = period
     operation = operation_report(app)
     sizes = {**SAMPLE_SIZES, **app.config.anchor_sample_sizes}
-    titles = {r["id"]: r for r in trace_report(app).rules}
+    rules = {r["id"]: r for r in trace_report(app).rules}
     recipes = []
     for rule_id, op in sorted(operation.rules.items()):
-        rule = titles.get(rule_id)
+        rule = rules.get(rule_id)
         requirement = requirement_of(rule) if rule is not None else None
         if requirement is None:
             continue  # shown by checklist runs alone, or by nothing that records

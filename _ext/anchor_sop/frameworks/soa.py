@@ -158,9 +158,11 @@ class StatementDirective(SphinxDirective):
         decisions: list[Decision] = []
         lines: dict[str, int] = {}
         meant: set[str] = set()
+        loader = yaml.SafeLoader("")  # makes each entry's values from its composed node
         for node in root.value:
             line = first + node.start_mark.line
-            decision = _read_entry(self.env.docname, line, node, lines, meant)
+            entry = loader.construct_object(node, deep=True)
+            decision = _read_entry(self.env.docname, line, entry, lines, meant)
             if decision is not None:
                 lines[decision.control] = line
                 decisions.append(decision)
@@ -168,10 +170,9 @@ class StatementDirective(SphinxDirective):
 
 
 def _read_entry(
-    docname: str, line: int, node, lines: dict[str, int], meant: set[str]
+    docname: str, line: int, entry: object, lines: dict[str, int], meant: set[str]
 ) -> Decision | None:
     where = (docname, line)
-    entry = yaml.SafeLoader("").construct_object(node, deep=True) if node else None
     if not isinstance(entry, dict):
         report(
             where,
@@ -189,7 +190,7 @@ def _read_entry(
             "add 'control:' and the control's ID, e.g. 'control: A.5.1'",
         )
         return None
-    if control not in catalog(ISO27001).by_id():
+    if control not in catalog(ISO27001).by_id:
         guess = closest(control, ISO27001)
         if guess is not None:
             meant.add(guess)

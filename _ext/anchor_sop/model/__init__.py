@@ -20,6 +20,15 @@ ID_EXAMPLE = "BKP-03"
 #: A framework's criterion or control, by its own ID (frameworks/catalogs/): SOC 2's
 #: CC7.3, A1.2, C1.1, PI1.4, P6.1; ISO/IEC 27001 Annex A's A.8.13.
 CRITERION_PATTERN = r"(?:CC[1-9]|A1|C1|PI1|P[1-8])\.[1-9]|A\.[5-8]\.[1-9][0-9]?"
+
+
+def spellings(written: str) -> tuple[str, ...]:
+    """The criterion IDs a mistyped one may stand for, written in other case or
+    without a dot: ``a5.2`` may be A5.2 or A.5.2."""
+    upper = written.upper().replace(" ", "")
+    return (upper, f"A.{upper[1:]}".replace("..", ".")) if upper[:1] == "A" else (upper,)
+
+
 #: Every need ID: the project's own, and the frameworks' criteria.
 NEEDS_ID_REGEX = re.compile(rf"^(?:{PREFIX_PATTERN}-[0-9]{{2,5}}|{CRITERION_PATTERN})$")
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from sphinx.environment import BuildEnvironment
 
 from ..diagnostics import report
-from ..model import CRITERION, NEED_LINKS, NEEDS_ID_REGEX
+from ..model import CRITERION, NEED_LINKS, spellings
 from ..store import stores
 
 #: How alike an unknown ID and a real one must be to suggest it (difflib's ratio).
@@ -69,11 +69,9 @@ def _meant(target_id: str, candidates: list[str], allowed: list[str]) -> str | N
     """The one ID ``target_id`` was most likely meant as: a criterion written in other
     case or without its dots (``a8.13`` for A.8.13), else the only close one."""
     if CRITERION in allowed:
-        written = target_id.upper().replace(" ", "")
-        dotted = f"A.{written[1:]}".replace("..", ".") if written[:1] == "A" else written
-        for guess in (written, dotted):
-            if NEEDS_ID_REGEX.match(guess) and guess in candidates:
-                return guess
+        guess = next((g for g in spellings(target_id) if g in candidates), None)
+        if guess is not None:
+            return guess
     close = difflib.get_close_matches(target_id, candidates, n=2, cutoff=CLOSE)
     return close[0] if len(close) == 1 else None
 
