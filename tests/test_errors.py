@@ -8,6 +8,7 @@ from conftest import root_pages, warnings_of
 
 PAGES = root_pages("errors")
 POLICY, CHECKLIST = PAGES["policy"], PAGES["checklist"]
+MATRIX_ROWS = PAGES["matrix"][PAGES["matrix"].index("- id: RM-01") : PAGES["matrix"].rindex(":::")]
 
 # (case, page, text to replace, replacement, line the warning points at, words it says)
 CASES = [
@@ -182,6 +183,22 @@ CASES = [
         "accountable: [Anchor, EGI / Mast]",
         "- id: RM-01",
         "has 2 accountable parties",
+    ),
+    (
+        "matrix that is not yaml",
+        "matrix",
+        "  accountable: Anchor\n",
+        "  accountable: Anchor: Owns\n",
+        "  accountable: Anchor: Owns",
+        "The responsibility matrix is not valid YAML: mapping values are not allowed",
+    ),
+    (
+        "matrix without rows",
+        "matrix",
+        MATRIX_ROWS,
+        "",
+        ":::{responsibility-matrix} Responsibility matrix",
+        "The responsibility matrix has no rows",
     ),
 ]
 

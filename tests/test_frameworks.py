@@ -92,6 +92,114 @@ def test_each_mistake_in_the_statement_is_one_located_warning(build, old, new, w
         assert "add '- control: A.5.2' and 'applies: yes'" in found[0]
 
 
+A_5_2 = "- control: A.5.2\n  undecided: the fixture does not say.\n"
+
+
+# (case, A.5.2's entry written instead, the line the warning is at, what it says)
+ENTRY_MISTAKES = [
+    (
+        "not yaml",
+        "- control: A.5.2\n  undecided: the fixture: does not say.\n",
+        "  undecided: the fixture: does not say.",
+        "The Statement of Applicability is not valid YAML (mapping values are not allowed",
+    ),
+    (
+        "not a mapping",
+        "- A.5.2\n",
+        "- A.5.2",
+        "This entry of the Statement of Applicability is not a mapping",
+    ),
+    (
+        "no control",
+        "- controls: A.5.2\n  undecided: the fixture does not say.\n",
+        "- controls: A.5.2",
+        "This entry of the Statement of Applicability names no control. Fix: add 'control:'",
+    ),
+    (
+        "unknown key",
+        "- control: A.5.2\n  undecide: the fixture does not say.\n",
+        "- control: A.5.2",
+        "The entry of A.5.2 has the key 'undecide', which is not one of control, applies, "
+        "reasons, justification, undecided",
+    ),
+    (
+        "decides nothing",
+        "- control: A.5.2\n  applies: maybe\n",
+        "- control: A.5.2",
+        "The entry of A.5.2 neither decides it nor says it is undecided ('applies' is 'maybe')",
+    ),
+    (
+        "undecided without what is missing",
+        "- control: A.5.2\n  undecided: ''\n",
+        "- control: A.5.2",
+        "A.5.2 is undecided without saying what is missing",
+    ),
+    (
+        "applies without reasons",
+        "- control: A.5.2\n  applies: yes\n",
+        "- control: A.5.2",
+        "A.5.2 applies without its reasons. Fix: write 'reasons: [...]' with those of risk, "
+        "legal, contractual, best practice that hold",
+    ),
+    (
+        "an unknown reason",
+        "- control: A.5.2\n  applies: yes\n  reasons: [contract]\n",
+        "- control: A.5.2",
+        "A.5.2 applies with the reason 'contract', which is not one of risk, legal, "
+        "contractual, best practice",
+    ),
+    (
+        "a value YAML cannot make",
+        "- control: A.5.2\n  undecided: !unknown the fixture does not say.\n",
+        "- control: A.5.2",
+        "has a value YAML cannot make (could not determine a constructor for the tag '!unknown')",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "says"),
+    [case[1:] for case in ENTRY_MISTAKES],
+    ids=[case[0] for case in ENTRY_MISTAKES],
+)
+def test_each_malformed_entry_is_one_warning_at_its_line(build, entry, where, says):
+    soa = SOA.replace(A_5_2, entry, 1)
+    app = build({**PAGES, "soa": soa}, **PERIOD)
+    found = warnings_of(app)
+    assert len(found) == 1, found  # not also reported missing
+    line = soa.splitlines().index(where) + 1
+    assert f"soa.md:{line}: WARNING: " in found[0]
+    assert says in found[0]
+    # the control is shown as undecided: a known gap, never a decision made up
+    row = by(rows(app, "soa.csv"), "Control")["A.5.2"]
+    assert row["Decision"] == "undecided"
+
+
+def test_a_statement_that_is_no_list_is_one_warning_not_93(build):
+    body = SOA[SOA.index("- control: A.5.1") : SOA.rindex(":::")]
+    soa = SOA.replace(body, "control: A.5.1\nundecided: the fixture does not say.\n")
+    app = build({**PAGES, "soa": soa}, **PERIOD)
+    found = warnings_of(app)
+    assert len(found) == 1, found
+    line = soa.splitlines().index("control: A.5.1") + 1
+    assert f"soa.md:{line}: WARNING: The Statement of Applicability is not a list" in found[0]
+    soa_rows = rows(app, "soa.csv")
+    assert len(soa_rows) == 93
+    assert {row["Decision"] for row in soa_rows} == {"undecided"}
+
+
+def test_a_second_statement_is_one_warning_naming_the_first(build):
+    second = "# Another statement\n\n" + SOA[SOA.index(":::{statement") :]
+    app = build({**PAGES, "soa2": second}, **PERIOD)
+    found = warnings_of(app)
+    first_line = SOA.splitlines().index(":::{statement-of-applicability}") + 1
+    assert found == [
+        f"{app.srcdir / 'soa2.md'}:3: WARNING: This is a second Statement of Applicability; "
+        f"the project's is at soa.md:{first_line}. Fix: put its entries in that statement "
+        "and delete this directive [anchor.soa_repeated]"
+    ]
+
+
 def test_a_mistyped_criterion_says_which_one_was_meant(build):
     policy = PAGES["policy"].replace(":satisfies: A.8.13, A1.3", ":satisfies: A8.13, A1.3")
     app = build({**PAGES, "policy": policy}, **PERIOD)
@@ -307,3 +415,60 @@ def test_the_readmes_mapping_and_statement_build_as_it_says(build):
     )
     criteria = by(rows(app, "criteria.csv"), "Criterion")
     assert criteria["A1.2"]["Rules"] == "BKP-01"
+
+
+def test_official_titles_from_the_local_file_are_shown_escaped(build, tmp_path):
+    titles = tmp_path / "src" / "titles.yaml"
+    titles.parent.mkdir(parents=True)
+    titles.write_text("A.8.13: 'Title <b>held</b> by the organisation'\nA8.24: A typo\n")
+    app = build(PAGES, anchor_framework_titles="titles.yaml", **PERIOD)
+    assert warnings_of(app) == [
+        f"{titles}:2: WARNING: The official titles file names 'A8.24', which is no criterion "
+        "or control; did you mean A.8.24?. Fix: write A.8.24 [anchor.framework_titles]"
+    ]
+    html = (app.outdir / "iso.html").read_text()
+    assert "(official title: Title &lt;b&gt;held&lt;/b&gt; by the organisation)" in html
+    assert "<b>held" not in html
+    assert html.count("official title:") == 1  # the typo's title is shown nowhere
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("A.8.13: [unclosed\n", ":2: WARNING: The official titles file is not YAML"),
+        ("- A.8.13\n", ":1: WARNING: The official titles file is not a mapping"),
+        (None, None),  # kept out of git: a clone without it shows the project's descriptions
+    ],
+    ids=["not yaml", "not a mapping", "absent"],
+)
+def test_official_titles_that_cannot_be_read_show_none(build, tmp_path, text, says):
+    titles = tmp_path / "src" / "titles.yaml"
+    if text is not None:
+        titles.parent.mkdir(parents=True)
+        titles.write_text(text)
+    app = build(PAGES, anchor_framework_titles="titles.yaml", **PERIOD)
+    found = warnings_of(app)
+    assert found == [] if says is None else (len(found) == 1 and f"{titles}{says}" in found[0])
+    assert "official title:" not in (app.outdir / "iso.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "says"),
+    [
+        ({"yearly": 1}, "names the frequency 'yearly', which is not one of annual, quarterly"),
+        ({"daily": 0}, "gives 'daily' the size 0; write a whole number of records, 1 or more"),
+        ({"daily": "25"}, "gives 'daily' the size '25'"),
+    ],
+    ids=["unknown frequency", "zero", "text"],
+)
+def test_sample_sizes_name_known_frequencies_and_whole_sizes(build, sizes, says):
+    from sphinx.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=says.replace("(", r"\(")):
+        build(PAGES, anchor_sample_sizes=sizes, **PERIOD)
+
+
+def test_configured_sample_sizes_are_used(build):
+    app = build(PAGES, anchor_sample_sizes={"quarterly": 1}, **PERIOD)
+    drawn = [row for row in rows(app, "samples.csv") if row["Rule"] == "BKP-01"]
+    assert [row["Sample size"] for row in drawn] == ["1"]

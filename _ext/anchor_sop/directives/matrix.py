@@ -38,6 +38,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from .. import yamldata
 from ..diagnostics import report
 from ..model import ACCOUNTABLE, DOMAIN, GOVERNED_BY, PREFIX_REGEX
 from ..needs_model import check_need_id, create_need, replace_need_directive
@@ -103,8 +104,12 @@ class MatrixDirective(SphinxDirective):
         """The rows with the line each starts on, or None if the YAML is unreadable."""
         text = "\n".join(self.content)
         try:
-            root = yaml.compose(text)
-            data = yaml.safe_load(text)
+            root = yamldata.compose(text)
+            rows = (
+                [(node, yamldata.construct(node)) for node in root.value]
+                if isinstance(root, yaml.SequenceNode)
+                else []
+            )
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             report(
@@ -114,7 +119,7 @@ class MatrixDirective(SphinxDirective):
                 "write one '- id: ...' mapping per domain, indented consistently",
             )
             return None
-        if not isinstance(data, list) or not data:
+        if not rows:
             report(
                 (self.env.docname, self.lineno),
                 "matrix_yaml",
@@ -122,10 +127,7 @@ class MatrixDirective(SphinxDirective):
                 "write one '- id: ...' mapping per domain",
             )
             return None
-        return [
-            (self.source_line(node.start_mark.line), row)
-            for node, row in zip(root.value, data, strict=True)
-        ]
+        return [(self.source_line(node.start_mark.line), row) for node, row in rows]
 
     def source_line(self, content_line: int) -> int:
         """The file's line number (1-based) of a line of the directive's content.

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from sphinx.application import Sphinx
 
+from .. import yamldata
 from ..diagnostics import report
 from ..model import spellings
 
@@ -64,7 +65,7 @@ def _category(criterion_id: str, categories: dict[str, str]) -> str:
 
 @cache
 def catalog(framework: str) -> Catalog:
-    data = yaml.safe_load((CATALOG_FOLDER / f"{framework}.yaml").read_text(encoding="utf-8"))
+    data = yamldata.load((CATALOG_FOLDER / f"{framework}.yaml").read_text(encoding="utf-8"))
     categories = data["categories"]
     criteria = []
     for criterion_id, description in data["entries"].items():
@@ -95,22 +96,31 @@ def official_titles(app: Sphinx) -> dict[str, str]:
     file = Path(app.confdir, path)
     if not file.is_file():
         return {}
+    fix = "write one 'ID: title' line per control, e.g. 'A.8.13: <title>'"
     try:
-        titles = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        root = yamldata.compose(file.read_text(encoding="utf-8"))
+        titles = {} if root is None else yamldata.construct(root)
     except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
         report(
-            (str(file), getattr(getattr(error, "problem_mark", None), "line", 0) + 1),
+            f"{file}:{mark.line + 1 if mark else 1}",
             "framework_titles",
             f"The official titles file is not YAML ({getattr(error, 'problem', error)})",
-            "write one 'ID: title' line per control, e.g. 'A.8.13: <title>'",
+            fix,
         )
         return {}
     if not isinstance(titles, dict):
-        report(
-            (str(file), 1),
-            "framework_titles",
-            "The official titles file is not a mapping of IDs to titles",
-            "write one 'ID: title' line per control, e.g. 'A.8.13: <title>'",
-        )
+        report(f"{file}:1", "framework_titles", "The official titles file is not a mapping", fix)
         return {}
-    return {str(k): str(v) for k, v in titles.items()}
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in root.value}
+    known = {c.id for framework in FRAMEWORKS for c in catalog(framework).criteria}
+    for unknown in (str(k) for k in titles if str(k) not in known):
+        guess = next(filter(None, (closest(unknown, f) for f in FRAMEWORKS)), None)
+        report(
+            f"{file}:{lines.get(unknown, 1)}",
+            "framework_titles",
+            f"The official titles file names {unknown!r}, which is no criterion or control"
+            + (f"; did you mean {guess}?" if guess else ""),
+            f"write {guess}" if guess else "write the ID as the catalog has it, e.g. A.8.13",
+        )
+    return {str(k): " ".join(str(v).split()) for k, v in titles.items() if str(k) in known}

@@ -25,6 +25,8 @@ import hashlib
 from datetime import date
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
 
 from ..columns import Column, View
 from ..evidence.operation import audit_period, operation_report, requirement_of
@@ -164,8 +166,25 @@ def samples_rows(app: Sphinx) -> list[list[object]] | None:
     return None if recipes is None else SAMPLES.rows(recipes)
 
 
+def check_sample_sizes(_app: Sphinx, config: Config) -> None:
+    """``anchor_sample_sizes`` names frequencies this module knows, each a whole
+    number of at least one record: a mistyped one would be ignored."""
+    for frequency, size in config.anchor_sample_sizes.items():
+        if frequency not in SAMPLE_SIZES:
+            raise ConfigError(
+                f"anchor_sample_sizes names the frequency {frequency!r}, which is not one of "
+                f"{', '.join(SAMPLE_SIZES)}; write one of those as its key"
+            )
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigError(
+                f"anchor_sample_sizes gives {frequency!r} the size {size!r}; write a whole "
+                "number of records, 1 or more"
+            )
+
+
 def setup_samples(app: Sphinx) -> None:
     app.add_config_value("anchor_sample_sizes", {}, "env", types=(dict,))
+    app.connect("config-inited", check_sample_sizes)
 
 
 def declare_samples_exports(app: Sphinx) -> None:

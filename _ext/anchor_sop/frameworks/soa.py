@@ -40,7 +40,7 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .. import clock
+from .. import clock, yamldata
 from ..columns import Badge, Column, NeedId, NeedIds, View
 from ..diagnostics import content_line, report
 from ..exports.files import add_export, csv_bytes
@@ -80,11 +80,13 @@ class StatementDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         env = self.env
         location = (env.docname, self.lineno)
-        decisions, meant = self._decisions()
+        read = self._decisions()
+        decisions, meant = read or ([], set())
         seen = {d.control for d in decisions}
         for control in catalog(ISO27001).criteria:
-            # a mistyped control's warning names it already: one mistake, one warning
-            if control.id not in seen and control.id not in meant:
+            # a mistyped control's warning names it already, an unreadable statement's
+            # names them all: one mistake, one warning
+            if read is not None and control.id not in seen and control.id not in meant:
                 report(
                     location,
                     "soa_missing",
@@ -127,14 +129,14 @@ class StatementDirective(SphinxDirective):
         self.set_source_info(view)
         return [nodes.container("", view, ids=[SOA_ANCHOR], classes=["anchor-soa-box"])]
 
-    def _decisions(self) -> tuple[list[Decision], set[str]]:
+    def _decisions(self) -> tuple[list[Decision], set[str]] | None:
         """Each entry read, at its line (an entry in error is kept as undecided, with the
-        mistake as what is missing, reported once, here); and the controls the mistyped
-        ones were meant as."""
+        mistake as what is missing, reported once, here); and the controls the entries
+        in error name. None when the statement is no list of entries (reported)."""
         text = "\n".join(self.content)
         first = content_line(self, 0)
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            root = yamldata.compose(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             report(
@@ -144,7 +146,7 @@ class StatementDirective(SphinxDirective):
                 f"({getattr(error, 'problem', error)})",
                 "write one '- control: A.5.1' entry per control, its keys indented under it",
             )
-            return [], set()
+            return None
         if root is None:
             return [], set()
         if not isinstance(root, yaml.SequenceNode):
@@ -154,19 +156,44 @@ class StatementDirective(SphinxDirective):
                 "The Statement of Applicability is not a list of entries",
                 "write one '- control: A.5.1' entry per control, its keys indented under it",
             )
-            return [], set()
+            return None
         decisions: list[Decision] = []
         lines: dict[str, int] = {}
         meant: set[str] = set()
-        loader = yaml.SafeLoader("")  # makes each entry's values from its composed node
         for node in root.value:
             line = first + node.start_mark.line
-            entry = loader.construct_object(node, deep=True)
-            decision = _read_entry(self.env.docname, line, entry, lines, meant)
+            try:
+                entry = yamldata.construct(node)
+            except yaml.YAMLError as error:
+                report(
+                    (self.env.docname, line),
+                    "soa_entry",
+                    "This entry of the Statement of Applicability has a value YAML cannot "
+                    f"make ({getattr(error, 'problem', error)})",
+                    "write plain values: no '!' tags",
+                )
+                decision = None
+            else:
+                decision = _read_entry(self.env.docname, line, entry, lines, meant)
             if decision is not None:
                 lines[decision.control] = line
                 decisions.append(decision)
+            else:
+                # the entry's warning is its control's: not also reported missing
+                meant.add(_named_control(node))
         return decisions, meant
+
+
+def _named_control(node: yaml.Node) -> str:
+    """The control an entry in error names, read from its nodes (its values may not
+    be): its ``control``, else any scalar of it that is a control's ID."""
+    scalars = [node] if isinstance(node, yaml.ScalarNode) else []
+    if isinstance(node, yaml.MappingNode):
+        control = [v for k, v in node.value if k.value == "control"]
+        scalars = control or [n for pair in node.value for n in pair]
+    known = catalog(ISO27001).by_id
+    named = (str(n.value).strip() for n in scalars if isinstance(n, yaml.ScalarNode))
+    return next((n for n in named if n in known), "")
 
 
 def _read_entry(
@@ -357,9 +384,28 @@ def soa_rows(app: Sphinx) -> list[list[object]]:
     return SOA.rows(soa_recipes(app, declared) if declared else [])
 
 
+def check_one_statement(app: Sphinx, _env: object) -> None:
+    """The project has one Statement of Applicability: each other one is reported."""
+    declared = [
+        (page, s.lineno)
+        for page, store in sorted(stores(app.env).items())
+        for s in store.applicability
+    ]
+    first_page, first_line = declared[0] if declared else ("", 0)
+    for page, line in declared[1:]:
+        report(
+            (page, line),
+            "soa_repeated",
+            "This is a second Statement of Applicability; the project's is at "
+            f"{app.env.doc2path(first_page, base=False)}:{first_line}",
+            "put its entries in that statement and delete this directive",
+        )
+
+
 def setup_soa(app: Sphinx) -> None:
     app.add_node(soa_view)
     app.add_directive("statement-of-applicability", StatementDirective)
+    app.connect("env-check-consistency", check_one_statement)
     app.connect(RESOLVE_EVENT, _resolve)
 
 
