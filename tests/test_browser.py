@@ -6,10 +6,12 @@ every page here also runs under the production Content Security Policy.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from conftest import REPO, SPEC_SECTIONS, site_pages
 
@@ -257,6 +259,8 @@ def test_on_a_phone_every_table_reads_as_cards(browser, server):
         ("client-onboarding/managed-systems.html", "table.anchor-register"),
         ("production-ownership/production-ownership-policy.html", "table.anchor-matrix-table"),
         ("monitoring-and-alerting/alert-severity-matrix.html", "article table"),
+        ("traceability/statement-of-applicability.html", "table.anchor-soa"),
+        ("traceability/soc2.html", "table.anchor-framework-criteria"),
     ):
         page.goto(f"{server}/{path}")
         row = page.locator(f"{table} tbody tr").first
@@ -297,6 +301,7 @@ def test_at_desktop_width_wide_tables_take_the_width_the_page_has(browser, serve
     for path, table in (
         ("traceability/matrix.html", "table.anchor-trace-matrix"),
         ("client-onboarding/managed-systems.html", "table.anchor-register"),
+        ("traceability/statement-of-applicability.html", "table.anchor-soa"),
     ):
         page.goto(f"{server}/{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1400, path
@@ -307,6 +312,26 @@ def test_at_desktop_width_wide_tables_take_the_width_the_page_has(browser, serve
     page.goto(f"{server}/backup-and-restore/backup-policy.html")
     assert page.locator("article").bounding_box()["width"] < 800  # prose keeps its column
     context.close()
+
+
+def test_a_criterion_and_the_rules_mapped_to_it_link_both_ways(server, page):
+    page.goto(f"{server}/traceability/soc2.html")
+    row = page.locator("table.anchor-framework-criteria tbody tr").filter(
+        has=page.locator("td:first-child", has_text=re.compile(r"^\s*A1\.2\s*$"))
+    )
+    rules = row.locator("td").nth(2)
+    assert rules.locator(".anchor-link-proposed").count() == 4  # BKP-01 to BKP-04
+    rules.locator("a", has_text="BKP-01").click()
+    page.wait_for_url("**/backup-and-restore/backup-policy.html#BKP-01")
+    rule = page.locator("#BKP-01")
+    satisfies = rule.locator(".anchor-trace", has_text="Satisfies:")
+    assert sorted(satisfies.locator(".anchor-id").all_text_contents()) == ["A.8.13", "A1.2"]
+    satisfies.locator("a", has_text="A1.2").click()
+    page.wait_for_url("**/traceability/soc2.html#A1.2")
+    expect(page.locator("[id='A1.2']")).to_be_in_viewport()  # scrolled to, smoothly
+    # and the criterion lists the rule back
+    satisfied_by = page.locator("[id='A1.2'] .anchor-trace .anchor-id").all_text_contents()
+    assert satisfied_by == ["BKP-01", "BKP-02", "BKP-03", "BKP-04"]
 
 
 def test_permalink_by_rule_id(server, page):

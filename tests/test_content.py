@@ -391,6 +391,22 @@ def test_real_site_traceability_is_clean(site):
     assert (site.outdir / "traceability.xlsx").is_file()
 
 
+def test_every_link_of_the_site_reaches_its_need_both_ways(site):
+    """needs.json, which auditors' tools read, holds no dead link and every back link:
+    a criterion's dots are no part reference (A.8.13 is need A_8_13, not A's part)."""
+    needs = needs_of(site)
+    assert [i for i, n in needs.items() if n["has_dead_links"]] == []
+    mapped = {(r, c) for r, n in needs.items() for c in n["satisfies"]}
+    assert len(mapped) > 100
+    assert mapped == {(r, c) for c, n in needs.items() for r in n["satisfies_back"]}
+    assert ("BKP-01", "A_8_13") in mapped and needs["A_8_13"]["type"] == "criterion"
+    # the pages show the criterion by its own ID, satisfied by its rules
+    soup = BeautifulSoup((site.outdir / "traceability/iso27001.html").read_text(), "html.parser")
+    criterion = soup.find(id="A.8.13")
+    assert criterion.select_one(".anchor-id").get_text() == "A.8.13"
+    assert "BKP-01" in [b.get_text() for b in criterion.select(".anchor-trace .anchor-id")]
+
+
 def test_the_example_exception_is_not_shown_as_in_force_on_its_rule(site):
     rule = BeautifulSoup(
         (site.outdir / "production-ownership/production-ownership-policy.html").read_text(),

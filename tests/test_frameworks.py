@@ -264,11 +264,17 @@ def test_the_soc2_page_lists_every_criterion_with_its_rules_or_as_a_gap(build):
     cells = {row.find("td").get_text(): [td.get_text(" ", strip=True) for td in row("td")]
              for row in table}  # fmt: skip
     assert cells["A1.3"][2].startswith("BKP-01")
-    assert "proposed" in cells["A1.3"][2]
+    assert cells["A1.3"][2] == "BKP-01 proposed"  # its mapping's state beside it
+    soc2_page = page.select("table.anchor-framework-criteria .anchor-link-proposed")
+    assert [badge.get_text() for badge in soc2_page] == ["proposed"]  # A1.3's only
     assert cells["A1.3"][5] == "implemented"
     assert cells["CC1.1"][2] == "—" and cells["CC1.1"][5] == "no rule"
-    # every criterion is a need with an anchor its rules link to
-    assert page.find(id="A1.3") is not None
+    # every criterion is a need with an anchor its rules link to, and links back
+    satisfied_by = page.find(id="A1.3").select(".anchor-trace .anchor-id")
+    assert [badge.get_text() for badge in satisfied_by] == ["BKP-01"]
+    assert page.find(id="CC1.1").select_one(".anchor-trace").get_text(" ", strip=True) == (
+        "Satisfied by: No rule yet."
+    )
     categories = page.select("table.anchor-framework-categories tbody tr")
     a1 = [td.get_text() for td in categories[9]("td")]
     assert a1 == ["A1", "Availability", "3", "1", "33%"]

@@ -109,5 +109,5 @@ def setup(app: Sphinx) -> dict:
         "parallel_read_safe": True,
         "parallel_write_safe": True,
         # raised when what a read stores changes, so an existing environment is read again
-        "env_version": 12,
+        "env_version": 13,
     }

@@ -32,7 +32,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 from sphinx_design.badges_buttons import create_bdg_classes, sd_badge
 
-from .model import STATE_COLORS
+from .model import STATE_COLORS, shown_id
 from .state import build_state, env_state
 
 RESOLVE_EVENT = "anchor-sop-resolve"
@@ -306,7 +306,7 @@ NeedRef = tuple[str, str, str]
 
 
 def need_ref(need) -> NeedRef:
-    return (need["id"], need["docname"], need["title"])
+    return (shown_id(need["id"]), need["docname"], need["title"])
 
 
 def id_link(app: Sphinx, fromdocname: str, need: NeedRef) -> nodes.reference:

@@ -35,6 +35,7 @@ from ..model import (
     SATISFIES,
     VERIFIES,
     backlink,
+    criterion_need_id,
     id_number,
 )
 from ..model.kinds import CHECKLIST_RUN, MANAGED_SYSTEM_KIND
@@ -128,7 +129,9 @@ class RuleDirective(SphinxDirective):
             fields.update(document_fields(policy))
             # the criteria of the frameworks it meets: checked with every link
             fields[SATISFIES] = [
-                c for c in re.split(r"[\s,]+", self.options.get(SATISFIES, "")) if c
+                criterion_need_id(c)
+                for c in re.split(r"[\s,]+", self.options.get(SATISFIES, ""))
+                if c
             ]
             need_nodes = create_need(self, RULE, need_id, title, **fields)
             if need_nodes is not None:

@@ -25,13 +25,21 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from ..columns import Badge, Column, NeedId, NeedIds, View, id_links
+from ..columns import NONE, Badge, Column, NeedId, NeedIds, View
 from ..diagnostics import report
 from ..exports.files import add_export, csv_bytes
 from ..exports.workbook import add_sheet
-from ..model import CRITERIA_CSV, CRITERION, FRAMEWORK, SATISFIES, backlink, counted
+from ..model import (
+    CRITERIA_CSV,
+    CRITERION,
+    FRAMEWORK,
+    SATISFIES,
+    backlink,
+    counted,
+    criterion_need_id,
+)
 from ..needs_model import create_need
-from ..render import RESOLVE_EVENT, id_badge, placeholder
+from ..render import RESOLVE_EVENT, id_badge, id_link, placeholder, state_badge
 from ..store import EVERYTHING, doc_store
 from ..traceability.report import trace_report
 from .catalogs import FRAMEWORKS, catalog
@@ -47,10 +55,15 @@ class MappedIds(Column):
 
     def show(self, app, page, recipe):
         refs, states = recipe[self.at], recipe[self.at + 1]
-        line = id_links(app, page, refs)
-        for ref, state in zip(refs, states, strict=True):
+        if not refs:
+            return nodes.Text(NONE)
+        line = nodes.inline()
+        for index, (ref, state) in enumerate(zip(refs, states, strict=True)):
+            if index:
+                line += nodes.Text(", ")
+            line += id_link(app, page, ref)
             if state == "proposed":
-                line += nodes.Text(f" ({ref[0]} proposed)")
+                line += [nodes.Text(" "), state_badge(state, f"anchor-link-{state}")]
         return line
 
     def export(self, recipe):
@@ -124,7 +137,7 @@ class FrameworkDirective(SphinxDirective):
                 need_nodes = create_need(
                     self,
                     CRITERION,
-                    criterion.id,
+                    criterion_need_id(criterion.id),
                     criterion.description,
                     content="",
                     **{FRAMEWORK: framework},
@@ -142,7 +155,11 @@ class FrameworkDirective(SphinxDirective):
                     classes=["anchor-need-title"],
                 )
                 entry += placeholder(
-                    self, criterion.id, backlink(SATISFIES), "Satisfied by", "No rule yet."
+                    self,
+                    criterion_need_id(criterion.id),
+                    backlink(SATISFIES),
+                    "Satisfied by",
+                    "No rule yet.",
                 )
                 listing += entry
         return [view, listing]
@@ -211,7 +228,7 @@ def criterion_refs(app: Sphinx) -> dict:
     of the project lists its framework."""
     refs = trace_report(app).refs
     return {
-        c.id: refs.get(c.id, (c.id, "", c.description))
+        c.id: refs.get(criterion_need_id(c.id), (c.id, "", c.description))
         for f in FRAMEWORKS
         for c in catalog(f).criteria
     }

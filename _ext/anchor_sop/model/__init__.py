@@ -17,9 +17,9 @@ PREFIX_PATTERN = r"[A-Z][A-Z0-9]{1,7}"
 ID_REGEX = re.compile(rf"^(?P<prefix>{PREFIX_PATTERN})-(?P<number>[0-9]{{2,5}})$")
 PREFIX_REGEX = re.compile(rf"^{PREFIX_PATTERN}$")
 ID_EXAMPLE = "BKP-03"
-#: A framework's criterion or control, by its own ID (frameworks/catalogs/): SOC 2's
-#: CC7.3, A1.2, C1.1, PI1.4, P6.1; ISO/IEC 27001 Annex A's A.8.13.
-CRITERION_PATTERN = r"(?:CC[1-9]|A1|C1|PI1|P[1-8])\.[1-9]|A\.[5-8]\.[1-9][0-9]?"
+#: A framework's criterion or control as a need ID (:func:`criterion_need_id`): SOC 2's
+#: CC7_3, A1_2, C1_1, PI1_4, P6_1; ISO/IEC 27001 Annex A's A_8_13.
+CRITERION_NEED_PATTERN = r"(?:CC[1-9]|A1|C1|PI1|P[1-8])_[1-9]|A_[5-8]_[1-9][0-9]?"
 
 
 def spellings(written: str) -> tuple[str, ...]:
@@ -29,8 +29,20 @@ def spellings(written: str) -> tuple[str, ...]:
     return (upper, f"A.{upper[1:]}".replace("..", ".")) if upper[:1] == "A" else (upper,)
 
 
+def criterion_need_id(criterion_id: str) -> str:
+    """A criterion's need ID: its ID with underscores for dots (A_8_13), as sphinx-needs
+    reads a dot in a link as NEED.PART (a link to A.8.13 would name need A's part 8.13)."""
+    return criterion_id.replace(".", "_")
+
+
+def shown_id(need_id: str) -> str:
+    """The ID a need is shown and linked by: a criterion's own (A.8.13), else its need ID
+    (the project's IDs have no underscore)."""
+    return need_id.replace("_", ".")
+
+
 #: Every need ID: the project's own, and the frameworks' criteria.
-NEEDS_ID_REGEX = re.compile(rf"^(?:{PREFIX_PATTERN}-[0-9]{{2,5}}|{CRITERION_PATTERN})$")
+NEEDS_ID_REGEX = re.compile(rf"^(?:{PREFIX_PATTERN}-[0-9]{{2,5}}|{CRITERION_NEED_PATTERN})$")
 
 #: How README's Quick start runs a nox session, which every message that names a
 #: session repeats: the wrapper needs nothing but the Python it is run with.

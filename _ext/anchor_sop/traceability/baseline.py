@@ -18,7 +18,16 @@ import argparse
 import json
 from pathlib import Path
 
-from ..model import FINGERPRINT, ITEM, RULE, SATISFIES, VERIFIES, counted
+from ..model import (
+    FINGERPRINT,
+    ITEM,
+    RULE,
+    SATISFIES,
+    VERIFIES,
+    counted,
+    criterion_need_id,
+    shown_id,
+)
 from .report import link_key
 
 
@@ -34,8 +43,9 @@ def current_links(needs: dict) -> dict[str, dict[str, object]]:
                     key = link_key(need["id"], rule_id)
                     links[key] = {"ends": (need["id"], rule_id), "value": rule[FINGERPRINT]}
         elif need["type"] == RULE:
-            for criterion_id in need.get(SATISFIES) or []:
-                if criterion_id in needs:
+            for target in need.get(SATISFIES) or []:
+                if target in needs:
+                    criterion_id = shown_id(target)  # as the pages show it: A.8.13
                     key = link_key(need["id"], criterion_id, SATISFIES)
                     links[key] = {"ends": (need["id"], criterion_id), "value": need[FINGERPRINT]}
     return links
@@ -45,7 +55,7 @@ def rebaseline(needs: dict, baseline: dict[str, str], ids: list[str]) -> dict[st
     links = current_links(needs)
     if not ids:
         return dict(sorted((key, link["value"]) for key, link in links.items()))
-    unknown = [i for i in ids if i not in needs]
+    unknown = [i for i in ids if criterion_need_id(i) not in needs]
     if unknown:
         raise SystemExit(f"No need has the ID {', '.join(unknown)}; nothing was written.")
     accepted = {key: link["value"] for key, link in links.items() if set(link["ends"]) & set(ids)}

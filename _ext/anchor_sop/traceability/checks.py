@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from sphinx.environment import BuildEnvironment
 
 from ..diagnostics import report
-from ..model import CRITERION, NEED_LINKS, spellings
+from ..model import CRITERION, NEED_LINKS, shown_id, spellings
 from ..store import stores
 
 #: How alike an unknown ID and a real one must be to suggest it (difflib's ratio).
@@ -36,13 +36,16 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
                 if target is not None and target["type"] in allowed:
                     continue  # the usual case: where it is written is asked only for a mistake
                 place = _place(env, need, link)
+                written = shown_id(target_id)  # a criterion as written: A.8.13
                 if target is None:
                     if candidates is None:
-                        candidates = sorted(i for i, n in needs.items() if n["type"] in allowed)
-                    guess = _meant(target_id, candidates, allowed)
+                        candidates = sorted(
+                            shown_id(i) for i, n in needs.items() if n["type"] in allowed
+                        )
+                    guess = _meant(written, candidates, allowed)
                     if guess is not None:
                         meant.add(guess)
-                    problem = f"{need_id} {link} {target_id!r}, which is not the ID of any need"
+                    problem = f"{need_id} {link} {written!r}, which is not the ID of any need"
                     if guess is None:
                         fix = (
                             "correct the ID (the frameworks' pages list every criterion by ID) "
@@ -58,9 +61,9 @@ def check_links(env: BuildEnvironment, needs: Mapping) -> set[str]:
                     report(
                         place,
                         "wrong_link_type",
-                        f"{need_id} {link} {target_id!r}, which is of type "
+                        f"{need_id} {link} {written!r}, which is of type "
                         f"{target['type']!r}; it may only link to a {' or '.join(allowed)}",
-                        f"link to the {' or '.join(allowed)} that {target_id} itself verifies",
+                        f"link to the {' or '.join(allowed)} that {written} itself verifies",
                     )
     return meant
 

@@ -48,6 +48,7 @@ from ..model import (
     SATISFIES,
     VERIFIES,
     nox_command,
+    shown_id,
 )
 from ..render import NeedRef, need_ref
 from ..state import build_state
@@ -187,7 +188,7 @@ def build_report(app: Sphinx) -> TraceReport:
         if baseline.get(link_key(rule["id"], criterion_id, SATISFIES)) == rule[FINGERPRINT]
         else "proposed"
         for rule in rules
-        for criterion_id in sorted(rule[SATISFIES] or [])
+        for criterion_id in sorted(shown_id(c) for c in rule[SATISFIES] or [])
     }
     titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
     policies: dict[str, PolicyCoverage] = {}
