@@ -203,6 +203,24 @@ def test_pdf_has_a_cover_and_a_page_per_document(site_packs):
         assert any(texts[n].startswith(title) for n in pages), (title, texts[pages[0]][:80])
 
 
+def test_pdf_holds_the_statement_of_applicability_control_by_control(site_packs):
+    pack, _ = site_packs
+    reader = pack.pdf()
+    texts = _page_texts(reader)
+    title = _html(pack, "traceability/statement-of-applicability").h1.get_text(" ", strip=True)
+    [start] = [number for name, number in _outline(reader) if name == title]
+    controls = [row[0] for row in pack.csv("exports/soa.csv")[1:]]
+    assert len(controls) == 93
+    # its header, then every Annex A control in order, each with its decision
+    text = " ".join(texts[start:])
+    assert text.index("Scope") < text.index("Approver") < text.index("A.5.1 ")
+    found = [text.index(f"{control} ") for control in controls]
+    assert found == sorted(found)
+    after_last = text[found[-1] :]
+    assert after_last.split()[0] == "A.8.34"
+    assert {"undecided", "applicable"} <= set(text[found[0] : found[-1]].split())
+
+
 def test_pdf_says_nothing_only_a_screen_can_do(site_packs):
     pack, _ = site_packs
     text = " ".join(_page_texts(pack.pdf())).lower()
