@@ -9,6 +9,7 @@ and the traceability and review pages. The configuration is the real site's
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 import shutil
@@ -335,4 +336,43 @@ def write_stock_records(records: Path, dest: Path) -> int:
         written += 1
     (dest / "index.md").write_text("# Stock\n\nThe record pages, as plain pages.\n")
     (dest / "conf.py").write_text(STOCK_CONF)
+    return written
+
+
+#: The site's framework pages and the exports whose rows they show.
+FRAMEWORK_PAGES = {
+    "traceability/soc2": ("SOC 2", "criteria.csv", "soc2"),
+    "traceability/iso27001": ("ISO/IEC 27001 Annex A", "criteria.csv", "iso27001"),
+    "traceability/statement-of-applicability": ("Statement of Applicability", "soa.csv", None),
+}
+#: A need ID in a cell: a link, as the framework pages link every rule and item.
+_NEED_ID = re.compile(r"\b([A-Z][A-Z0-9]{1,7}-[0-9]{2,5})\b")
+
+
+def _markdown_table(rows: list[dict[str, str]], columns: list[str]) -> str:
+    def cell(value: str) -> str:
+        return _NEED_ID.sub(r"[\1](matrix.md)", value.replace("|", "\\|"))
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_plain_frameworks(source: Path, built: Path) -> dict[str, int]:
+    """The site at ``source`` without its frameworks: its rules map to no criterion,
+    and each framework page is written again as plain MyST, the rows the built site
+    (``built``) exports for it as a Markdown table whose need IDs link. What Sphinx
+    and MyST alone spend on the same tables; returns the rows per page."""
+    for page in source.rglob("*.md"):
+        text = page.read_text()
+        if ":satisfies:" in text:
+            page.write_text(re.sub(r"(?m)^:satisfies:.*\n", "", text))
+    written = {}
+    for page, (title, export, framework) in FRAMEWORK_PAGES.items():
+        with (built / export).open(encoding="utf-8") as file:
+            rows = [r for r in csv.DictReader(file) if framework in (None, r.get("Framework"))]
+        columns = [c for c in rows[0] if c not in ("Framework", "Category", "Mapping")]
+        body = f"# {title}\n\nThe rows of `{export}`, as a plain table.\n\n"
+        (source / f"{page}.md").write_text(body + _markdown_table(rows, columns) + "\n")
+        written[page] = len(rows)
     return written

@@ -1,7 +1,7 @@
 """Measure build speed and memory: the real site and synthetic corpora.
 
-    python bench/run.py [--quick [--records]] [--stock] [--sizes 1000 5000 20000] [--runs 3]
-                        [--json FILE]
+    python bench/run.py [--quick [--records]] [--stock] [--frameworks]
+                        [--sizes 1000 5000 20000] [--runs 3] [--json FILE]
 
 For the real site, the real site with 10,000 operating records over 200
 systems (its edit adds a record, and checks the register and the system's
@@ -23,7 +23,9 @@ measure and the tightest targets, are medians of several runs at any size.
 With ``--stock`` it also builds the records corpus's record pages as plain
 MyST pages (their fields as a Markdown table) in a project with no extension
 of ours, only MyST and furo: what stock Sphinx spends on as many pages, the
-scale against which the records targets read. It prints one table, with the
+scale against which the records targets read. With ``--frameworks`` it builds
+the real site cold against the same site whose framework pages are their rows
+as plain MyST tables, alternately. It prints one table, with the
 growth exponent of the cold build between consecutive sizes (time ∝ needs^k),
 then each of :data:`TARGETS`, met or not, and writes the same figures as JSON.
 """
@@ -50,6 +52,7 @@ from corpus import (
     plain_page,
     restore_test,
     write_corpus,
+    write_plain_frameworks,
     write_records,
     write_stock_records,
 )
@@ -82,6 +85,8 @@ TARGETS = {
     ("records", "cold_s"): (("stock pages", "cold_s"), 0.5),
     # adding a record: at most stock's build that reads and writes no page
     ("records", "edit_s"): (("stock pages", "noop_s"), 1.0),
+    # the framework pages: at most a tenth over their rows as plain tables
+    ("frameworks", "cold_s"): (("plain tables", "cold_s"), 1.1),
 }
 
 
@@ -286,6 +291,35 @@ def stock(runs: int) -> dict:
     }
 
 
+def frameworks(runs: int) -> list[dict]:
+    """The real site's cold build against the same site whose framework pages (SOC 2,
+    ISO 27001, the Statement of Applicability) are their rows as plain MyST tables:
+    what the frameworks cost beyond what Sphinx and MyST spend on the same tables.
+    The two builds alternate."""
+    work, src = copy_of_the_site("bench-frameworks-")
+    plain_work, plain = copy_of_the_site("bench-plain-tables-")
+    out = Path(tempfile.mkdtemp(prefix="bench-frameworks-out-"))
+    sphinx_build(src, out, src, fresh=True, extra=[])
+    needs = needs_built(out)
+    write_plain_frameworks(plain, out)
+    figures: dict[str, list[tuple[float, float]]] = {"frameworks": [], "plain tables": []}
+    for _ in range(max(runs, 5)):  # the difference is a tenth of a second: more runs
+        for name, source in (("frameworks", src), ("plain tables", plain)):
+            figures[name].append(sphinx_build(source, out, source, fresh=True, extra=[]))
+    for folder in (work, plain_work, out):
+        shutil.rmtree(folder, ignore_errors=True)
+    return [
+        {
+            "name": name,
+            "needs": needs if name == "frameworks" else 0,
+            "cold_s": statistics.median(seconds for seconds, _ in built),
+            "peak_mb": statistics.median(peak for _, peak in built),
+            "runs": len(built),
+        }
+        for name, built in figures.items()
+    ]
+
+
 def corpus(size: int, runs: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"bench-corpus-{size}-"))
     shape = write_corpus(work, size)
@@ -337,6 +371,11 @@ def print_table(results: list[dict]) -> None:
             "(stock pages: the records corpus's record pages as plain MyST pages, built with"
             " no extension of ours)"
         )
+    if any(r["name"] == "plain tables" for r in results):
+        print(
+            "(frameworks: the real site, cold; plain tables: the same with its framework pages"
+            " as their rows in plain MyST tables)"
+        )
     for line in verdicts(results):
         print(line)
 
@@ -380,6 +419,11 @@ def main() -> None:
         action="store_true",
         help="also the records corpus's record pages as plain pages, with no extension of ours",
     )
+    parser.add_argument(
+        "--frameworks",
+        action="store_true",
+        help="also the real site against its framework pages as plain tables",
+    )
     parser.add_argument("--runs", type=int, help="runs per figure (median); default 3, quick 1")
     parser.add_argument("--json", type=Path, default=REPO / "build" / "bench" / "results.json")
     args = parser.parse_args()
@@ -390,6 +434,8 @@ def main() -> None:
         results.append(records(runs))
     if args.stock:
         results.append(stock(runs))
+    if args.frameworks:
+        results += frameworks(runs)
     corpora = [corpus(size, runs if size < 20000 else max(1, runs // 3)) for size in sizes]
     growth(corpora)
     results += corpora

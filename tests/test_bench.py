@@ -11,7 +11,13 @@ from conftest import REPO, warnings_of
 
 sys.path.insert(0, str(REPO / "bench"))
 
-from corpus import edit_one_rule, restore_test, write_corpus, write_stock_records
+from corpus import (
+    edit_one_rule,
+    restore_test,
+    write_corpus,
+    write_plain_frameworks,
+    write_stock_records,
+)
 
 
 def test_corpus_builds_cleanly_with_the_needs_it_promises(tmp_path):
@@ -105,6 +111,37 @@ def test_the_stock_pages_are_the_records_fields_built_without_our_extension(tmp_
     assert "<td><p>item</p></td>\n<td><p>HAC-01: done</p>" in run
 
 
+def test_the_plain_framework_pages_hold_the_rows_the_site_exports(tmp_path):
+    built, source = tmp_path / "built", tmp_path / "source"
+    built.mkdir()
+    (source / "traceability").mkdir(parents=True)
+    (built / "criteria.csv").write_text(
+        "Framework,Category,Criterion,Description,Rules,Mapping,Checklist items,Records,State\n"
+        'soc2,A1,A1.2,Backups | recovery,"BKP-01, BKP-02",BKP-01 proposed,CRB-02,3,met\n'
+        "soc2,CC1,CC1.1,Ethics,,,,0,no rule\n"
+        "iso27001,A.8,A.8.13,Backups,BKP-01,BKP-01 proposed,,3,met\n"
+    )
+    (built / "soa.csv").write_text("Control,Description,Decision\nA.8.13,Backups,applicable\n")
+    rule = ":::{rule} Restic\n:id: BKP-01\n:satisfies: A.8.13, A1.2\n\nBack up.\n:::\n"
+    (source / "policy.md").write_text(rule)
+    assert write_plain_frameworks(source, built) == {
+        "traceability/soc2": 2,
+        "traceability/iso27001": 1,
+        "traceability/statement-of-applicability": 1,
+    }
+    soc2 = (source / "traceability" / "soc2.md").read_text().splitlines()
+    assert soc2[4] == "| Criterion | Description | Rules | Checklist items | Records | State |"
+    assert soc2[6] == (
+        "| A1.2 | Backups \\| recovery | [BKP-01](matrix.md), [BKP-02](matrix.md) "
+        "| [CRB-02](matrix.md) | 3 | met |"
+    )
+    assert len(soc2) == 8
+    # without the frameworks, the rules map to nothing
+    assert (source / "policy.md").read_text() == rule.replace(":satisfies: A.8.13, A1.2\n", "")
+    soa = (source / "traceability" / "statement-of-applicability.md").read_text()
+    assert soa.endswith("| A.8.13 | Backups | applicable |\n")
+
+
 def test_targets_read_as_ratios_to_a_row_of_the_same_run():
     from run import verdicts
 
@@ -122,6 +159,11 @@ def test_targets_read_as_ratios_to_a_row_of_the_same_run():
         "target real site cold <= 0.75 x real site cold_off: 3.00 s / 4.00 s = 0.75, met",
         "target real site edit: no real site edit_off in this run",
     ]
+    frameworks = {"name": "frameworks", "cold_s": 2.2}
+    assert verdicts([frameworks, {"name": "plain tables", "cold_s": 2.0}]) == [
+        "target frameworks cold <= 1.1 x plain tables cold: 2.20 s / 2.00 s = 1.10, met"
+    ]
+    assert verdicts([frameworks, {"name": "plain tables", "cold_s": 1.99}])[0].endswith("NOT MET")
     assert verdicts([met]) == [
         "target records cold: no stock pages cold in this run",
         "target records edit: no stock pages noop in this run",
