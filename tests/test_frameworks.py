@@ -188,6 +188,16 @@ def test_a_statement_that_is_no_list_is_one_warning_not_93(build):
     assert {row["Decision"] for row in soa_rows} == {"undecided"}
 
 
+def test_an_empty_statement_is_one_warning_not_93(build):
+    body = SOA[SOA.index("- control: A.5.1") : SOA.rindex(":::")]
+    app = build({**PAGES, "soa": SOA.replace(body, "")}, **PERIOD)
+    found = warnings_of(app)
+    line = SOA.splitlines().index(":::{statement-of-applicability}") + 1
+    assert len(found) == 1, found
+    assert f"soa.md:{line}: WARNING: The Statement of Applicability has no entries" in found[0]
+    assert {row["Decision"] for row in rows(app, "soa.csv")} == {"undecided"}
+
+
 def test_a_second_statement_is_one_warning_naming_the_first(build):
     second = "# Another statement\n\n" + SOA[SOA.index(":::{statement") :]
     app = build({**PAGES, "soa2": second}, **PERIOD)

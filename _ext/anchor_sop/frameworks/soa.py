@@ -148,7 +148,13 @@ class StatementDirective(SphinxDirective):
             )
             return None
         if root is None:
-            return [], set()
+            report(
+                (self.env.docname, self.lineno),
+                "soa_yaml",
+                "The Statement of Applicability has no entries",
+                "write one '- control: A.5.1' entry per control, its keys indented under it",
+            )
+            return None
         if not isinstance(root, yaml.SequenceNode):
             report(
                 (self.env.docname, first),
