@@ -8,6 +8,7 @@ Each problem is reported once, at the file and line where it was written, as
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,18 @@ def report(location: Any, subtype: str, problem: str, fix: str) -> None:
         type=WARNING_TYPE,
         subtype=subtype,
     )
+
+
+def argument_among(directive: Any, choices: Iterable[str], subtype: str, what: str) -> str | None:
+    """The directive's argument when it is one of ``choices`` (the views, frameworks or
+    kinds it may name); else it is reported at the directive and None returned."""
+    value = directive.arguments[0].strip()
+    if value in choices:
+        return value
+    report(
+        (directive.env.docname, directive.lineno),
+        subtype,
+        f"There is no {what} {value!r}",
+        f"use one of {', '.join(choices)}",
+    )
+    return None

@@ -16,7 +16,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..columns import Column, View
-from ..diagnostics import report
+from ..diagnostics import argument_among
 from ..model import STATE_COLORS, counted, id_number
 from ..model.kinds import CHECKLIST_RUN, KINDS, MANAGED_SYSTEM_KIND, PAGE, Kind
 from ..render import RESOLVE_EVENT, badge, id_badge, link_to, state_badge
@@ -140,14 +140,8 @@ class RecordRegisterDirective(SphinxDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        kind = self.arguments[0]
-        if kind not in KINDS:
-            report(
-                (self.env.docname, self.lineno),
-                "unknown_register",
-                f"There is no kind of record {kind!r}",
-                f"use one of {', '.join(KINDS)}",
-            )
+        kind = argument_among(self, KINDS, "unknown_register", "kind of record")
+        if kind is None:
             return []
         store = doc_store(self.env, self.env.docname)
         store.shows = store.shows | _register_shows(kind)

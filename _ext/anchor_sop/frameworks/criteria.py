@@ -26,7 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..columns import NONE, Badge, Column, NeedId, NeedIds, View
-from ..diagnostics import report
+from ..diagnostics import argument_among
 from ..exports.files import add_export, csv_bytes
 from ..exports.workbook import add_sheet
 from ..model import (
@@ -115,14 +115,8 @@ class FrameworkDirective(SphinxDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        framework = self.arguments[0].strip()
-        if framework not in FRAMEWORKS:
-            report(
-                (self.env.docname, self.lineno),
-                "unknown_framework",
-                f"There is no framework {framework!r}",
-                f"write one of {', '.join(FRAMEWORKS)}",
-            )
+        framework = argument_among(self, FRAMEWORKS, "unknown_framework", "framework")
+        if framework is None:
             return []
         doc_store(self.env, self.env.docname).shows = EVERYTHING
         view = framework_view(framework=framework)

@@ -20,7 +20,7 @@ from datetime import date
 from sphinx.application import Sphinx
 
 from ..evidence.operation import FINDINGS, MET, OperationReport
-from ..model import DOC_OWNER, DOC_REVIEWED
+from ..model import DOC_OWNER, DOC_REVIEWED, criterion_need_id
 from ..render import NeedRef
 from ..state import build_state
 from ..traceability.report import TraceReport
@@ -84,7 +84,7 @@ def build_frameworks(
     criteria = {}
     for framework in FRAMEWORKS:
         for criterion in catalog(framework).criteria:
-            rules = mapped.get(criterion.id, [])
+            rules = mapped.get(criterion_need_id(criterion.id), [])
             ops = [operation.rules.get(rule["id"]) for rule, _state in rules]
             item_ids = sorted({i for rule, _ in rules for i in trace.verifiers.get(rule["id"], [])})
             population = {r for op in ops if op for r in op.population}

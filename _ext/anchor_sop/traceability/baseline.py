@@ -26,7 +26,6 @@ from ..model import (
     VERIFIES,
     counted,
     criterion_need_id,
-    shown_id,
 )
 from .report import link_key
 
@@ -43,9 +42,8 @@ def current_links(needs: dict) -> dict[str, dict[str, object]]:
                     key = link_key(need["id"], rule_id)
                     links[key] = {"ends": (need["id"], rule_id), "value": rule[FINGERPRINT]}
         elif need["type"] == RULE:
-            for target in need.get(SATISFIES) or []:
-                if target in needs:
-                    criterion_id = shown_id(target)  # as the pages show it: A.8.13
+            for criterion_id in need.get(SATISFIES) or []:
+                if criterion_id in needs:
                     key = link_key(need["id"], criterion_id, SATISFIES)
                     links[key] = {"ends": (need["id"], criterion_id), "value": need[FINGERPRINT]}
     return links
@@ -55,10 +53,12 @@ def rebaseline(needs: dict, baseline: dict[str, str], ids: list[str]) -> dict[st
     links = current_links(needs)
     if not ids:
         return dict(sorted((key, link["value"]) for key, link in links.items()))
+    # a criterion as the pages show it (A.8.13) is its need (A_8_13)
+    wanted = {criterion_need_id(i) for i in ids}
     unknown = [i for i in ids if criterion_need_id(i) not in needs]
     if unknown:
         raise SystemExit(f"No need has the ID {', '.join(unknown)}; nothing was written.")
-    accepted = {key: link["value"] for key, link in links.items() if set(link["ends"]) & set(ids)}
+    accepted = {key: link["value"] for key, link in links.items() if set(link["ends"]) & wanted}
     return dict(sorted({**baseline, **accepted}.items()))
 
 

@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx_needs.api import get_needs_view
 
-from ..model import SATISFIES, VERIFIES, backlink, shown_id
+from ..model import SATISFIES, VERIFIES, backlink
 from ..model.kinds import KINDS
 from ..render import (
     RESOLVE_EVENT,
@@ -115,9 +115,9 @@ def _link(app: Sphinx, node: trace_list, other_id: str, needs) -> Link:
     elif node["link"] == backlink(VERIFIES):
         state = link_state(app, other_id, node["need_id"])
     elif node["link"] == SATISFIES:
-        state = mapping_state(app, node["need_id"], shown_id(other_id))
+        state = mapping_state(app, node["need_id"], other_id)
     elif node["link"] == backlink(SATISFIES):
-        state = mapping_state(app, other_id, shown_id(node["need_id"]))
+        state = mapping_state(app, other_id, node["need_id"])
     else:
         state = None
     return Link(other_id, need_ref(target), state if state in FLAGGED_STATES else None)

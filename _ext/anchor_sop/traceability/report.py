@@ -57,9 +57,9 @@ from .checks import check_links
 
 
 def link_key(source_id: str, target_id: str, link: str = VERIFIES) -> str:
-    """How a link is named in the baseline file: "ITEM verifies RULE", "RULE
-    satisfies CRITERION"."""
-    return f"{source_id} {link} {target_id}"
+    """How a link between two needs is named in the baseline file, by the IDs the pages
+    show: "ITEM verifies RULE", "RULE satisfies CRITERION" (A.8.13, not A_8_13)."""
+    return f"{source_id} {link} {shown_id(target_id)}"
 
 
 def baseline_fingerprint(path: str) -> str:
@@ -188,7 +188,7 @@ def build_report(app: Sphinx) -> TraceReport:
         if baseline.get(link_key(rule["id"], criterion_id, SATISFIES)) == rule[FINGERPRINT]
         else "proposed"
         for rule in rules
-        for criterion_id in sorted(shown_id(c) for c in rule[SATISFIES] or [])
+        for criterion_id in sorted(rule[SATISFIES] or [])
     }
     titles = {r.docname: r.title for r in all_documents(app.env) if r.kind == "policy"}
     policies: dict[str, PolicyCoverage] = {}
@@ -257,6 +257,7 @@ def link_state(app: Sphinx, item_id: str, rule_id: str) -> str | None:
 
 
 def mapping_state(app: Sphinx, rule_id: str, criterion_id: str) -> str | None:
+    """The state of a rule's mapping to a criterion, by their need IDs."""
     return trace_report(app).mapping_states.get((rule_id, criterion_id))
 
 

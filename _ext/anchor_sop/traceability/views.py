@@ -20,7 +20,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from ..charts import bar_chart
 from ..columns import NONE, Badge, Column, NeedId, NeedIds, NeedTitle, View, id_links
-from ..diagnostics import report
+from ..diagnostics import argument_among
 from ..evidence.operation import FINDINGS, MET, NO_RECORDS, operation_report
 from ..exports.files import add_export, csv_bytes, exports_listed, writes_exports
 from ..exports.provenance import provenance
@@ -274,14 +274,8 @@ class TraceabilityDirective(SphinxDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        view = self.arguments[0]
-        if view not in RENDERERS:
-            report(
-                (self.env.docname, self.lineno),
-                "unknown_view",
-                f"There is no traceability view {view!r}",
-                f"use one of {', '.join(RENDERERS)}",
-            )
+        view = argument_among(self, RENDERERS, "unknown_view", "traceability view")
+        if view is None:
             return []
         doc_store(self.env, self.env.docname).shows = EVERYTHING
         node = traceability_view(view=view)
