@@ -550,3 +550,26 @@ def test_a_planned_page_that_exists_is_to_be_removed_from_the_list(build):
     assert len(warnings) == 1, warnings
     assert "plan.md:1: WARNING: The page 'Disaster recovery plan' exists now" in warnings[0]
     assert "remove ('Disaster recovery plan', ...) from anchor_planned_pages" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("directive", "says"),
+    [
+        ("framework soc3", "There is no framework 'soc3'. Fix: use one of soc2, iso27001"),
+        ("traceability matrx", "There is no traceability view 'matrx'. Fix: use one of "),
+        ("record-register restore-tst", "There is no kind of record 'restore-tst'. Fix: use "),
+    ],
+    ids=["framework", "traceability view", "record register"],
+)
+def test_a_directive_naming_what_does_not_exist_is_one_warning_with_the_choices(
+    build, directive, says
+):
+    name, argument = directive.split()
+    page = f"# Views\n\nText.\n\n```{{{name}}} {argument}\n```\n"
+    app = build({**PAGES, "views": page})
+    found = warnings_of(app)
+    assert len(found) == 1, found
+    assert f"views.md:5: WARNING: {says}" in found[0]
+    if name != "framework":
+        known = "matrix" if name == "traceability" else "restore-test"
+        assert known in found[0].split("Fix: use one of ")[1]
