@@ -253,7 +253,7 @@ def test_no_need_outside_the_listed_pages(site):
     assert {n["docname"] for n in needs if not n["docname"].startswith("records/")} == set(
         NEED_COUNTS
     )
-    # the frameworks' criteria, by their own IDs, on their pages
+    # the frameworks' criteria, as needs on their pages
     assert sorted((n["docname"], n["framework"]) for n in criteria) == sorted(
         [("traceability/soc2", "soc2")] * 61 + [("traceability/iso27001", "iso27001")] * 93
     )
@@ -405,6 +405,26 @@ def test_every_link_of_the_site_reaches_its_need_both_ways(site):
     criterion = soup.find(id="A.8.13")
     assert criterion.select_one(".anchor-id").get_text() == "A.8.13"
     assert "BKP-01" in [b.get_text() for b in criterion.select(".anchor-trace .anchor-id")]
+
+
+def test_the_soc2_page_lists_every_criterion_with_its_rules_or_as_a_gap(site):
+    soup = BeautifulSoup((site.outdir / "traceability/soc2.html").read_text(), "html.parser")
+    rows = soup.select("table.anchor-framework-criteria tbody tr")
+    assert len(rows) == 61
+    mapped = gaps = 0
+    for row in rows:
+        cells = row.find_all("td")
+        rules = [badge.get_text() for badge in cells[2].select(".anchor-id")]
+        state = cells[5].get_text(strip=True)
+        if rules:
+            mapped += 1
+            assert state != "no rule", cells[0].get_text()
+        else:
+            gaps += 1
+            assert (cells[2].get_text(strip=True), state) == ("—", "no rule")
+    assert mapped > 10 and gaps > 10
+    named = soup.find(string=lambda text: text and text.startswith("No rule maps to"))
+    assert f"No rule maps to {gaps} criteria" in named
 
 
 def test_the_example_exception_is_not_shown_as_in_force_on_its_rule(site):
